@@ -1,0 +1,42 @@
+"""Eval sets: what `--eval-set` accepts and how it becomes a list of Prompts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from ..errors import InputError
+from .base import EvalSet, NamedSet, named_sets, register_eval_set
+from .builtin import register_builtins
+from .local import SUFFIXES, load_hub, load_local, parse_field_map
+
+__all__ = [
+    "EvalSet",
+    "NamedSet",
+    "available_eval_sets",
+    "load_eval_set",
+    "parse_field_map",
+    "register_eval_set",
+]
+
+register_builtins()
+
+
+def available_eval_sets() -> dict[str, NamedSet]:
+    return named_sets()
+
+
+def load_eval_set(spec: str, field_map: Mapping[str, str] | None = None) -> EvalSet:
+    """Resolve a name, `hf:org/name[:config][:split]`, or a local file path."""
+    known = named_sets()
+    if spec in known:
+        return known[spec].load()
+    if spec.startswith("hf:"):
+        return load_hub(spec[3:], field_map)
+    path = Path(spec).expanduser()
+    if path.suffix.lower() in SUFFIXES or path.exists():
+        return load_local(path, field_map)
+    raise InputError(
+        f"unknown eval set {spec!r}: use one of {', '.join(sorted(known))}, "
+        "hf:org/name[:config][:split], or a .json/.jsonl/.csv/.parquet file"
+    )

@@ -1,0 +1,27 @@
+"""Model backends behind one async protocol, chosen by the scheme of a spec string."""
+
+from .base import (
+    BackendOptions,
+    ChatRequest,
+    Completion,
+    ModelBackend,
+    backend_schemes,
+    load_backend,
+    register_backend,
+    split_spec,
+)
+from .cached import CachedBackend
+from .mock import MockBackend
+
+__all__ = [
+    "BackendOptions",
+    "CachedBackend",
+    "ChatRequest",
+    "Completion",
+    "MockBackend",
+    "ModelBackend",
+    "backend_schemes",
+    "load_backend",
+    "register_backend",
+    "split_spec",
+]

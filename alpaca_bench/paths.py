@@ -1,0 +1,29 @@
+"""Where alpaca-bench keeps things on disk.
+
+Read from the environment at call time (never at import time) so tests and users can point
+them elsewhere per process.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DATA_DIR_ENV = "ALPACA_BENCH_DATA_DIR"
+CACHE_ENV = "ALPACA_BENCH_CACHE"
+
+
+def data_dir() -> Path | None:
+    """The folder of local public data (layout of `../shared/data`), if configured."""
+    value = os.environ.get(DATA_DIR_ENV)
+    return Path(value).expanduser() if value else None
+
+
+def cache_dir() -> Path:
+    """Root of the call cache and downloaded eval sets."""
+    value = os.environ.get(CACHE_ENV)
+    if value:
+        return Path(value).expanduser()
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("alpaca-bench"))

@@ -1,0 +1,167 @@
+"""The records every component exchanges (DESIGN §3).
+
+Each record carries `schema_version` so files written by one release are read by the next.
+Preference convention: candidate-centric fraction in [0, 1], tie = 0.5; AlpacaEval's [1, 2]
+encoding is converted only at its import/export boundary.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+SCHEMA_VERSION = 1
+
+Verdict = Literal["A>>B", "A>B", "tie", "B>A", "B>>A", "unscored"]
+Position = Literal["baseline", "candidate"]
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def stable_hash(payload: Any, length: int = 16) -> str:
+    """Hash of a JSON-serialisable value, independent of dict order."""
+    blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:length]
+
+
+class Record(BaseModel):
+    """Base of all records: strict fields, versioned, JSON round-trip."""
+
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+    schema_version: int = SCHEMA_VERSION
+
+    def to_json(self) -> str:
+        return self.model_dump_json()
+
+    @classmethod
+    def from_json(cls, text: str) -> Any:
+        return cls.model_validate_json(text)
+
+
+class Prompt(Record):
+    id: str
+    instruction: str
+    input: str = ""
+    reference: str | None = None
+    category: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _non_empty_id(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("id must not be empty")
+        return value
+
+
+class Usage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+        )
+
+
+class GenerationConfig(BaseModel):
+    """Decoding settings; its hash identifies which generations belong together."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_new_tokens: int = Field(default=512, ge=1)
+    temperature: float = Field(default=0.0, ge=0.0)
+    top_p: float = Field(default=1.0, gt=0.0, le=1.0)
+    template: Literal["auto", "alpaca", "chat", "raw"] = "auto"
+    seed: int = 0
+
+    def config_hash(self) -> str:
+        return stable_hash(self.model_dump())
+
+
+class Generation(Record):
+    prompt_id: str
+    model: str
+    output: str
+    generation_config: dict[str, Any] = Field(default_factory=dict)
+    config_hash: str = ""
+    usage: Usage = Field(default_factory=Usage)
+    latency_s: float = 0.0
+    cached: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class JudgeInfo(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    config_hash: str = ""
+
+
+class Judgment(Record):
+    prompt_id: str
+    baseline: str
+    candidate: str
+    judge: JudgeInfo
+    first_shown: Position
+    verdict: Verdict
+    preference: float | None = Field(default=None, ge=0.0, le=1.0)
+    raw: Any = None
+    usage: Usage = Field(default_factory=Usage)
+    cost_usd: float = 0.0
+    rater: str | None = None
+    flagged: bool = False
+    pair_hash: str = ""
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Interval(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    level: float
+    method: str
+    low: float
+    high: float
+
+
+class ComparisonSummary(Record):
+    baseline: str
+    candidate: str
+    eval_set: str
+    judge: str
+    n: int
+    wins: int
+    losses: int
+    ties: int
+    unscored: int
+    win_rate: float | None
+    discrete_win_rate: float | None = None
+    ci: Interval | None = None
+    standard_error: float | None = None
+    p_value: float | None = None
+    min_detectable_effect: float | None = None
+    length_controlled_win_rate: float | None = None
+    position_consistency: float | None = None
+    avg_length_baseline: float | None = None
+    avg_length_candidate: float | None = None
+    flagged_baseline: int = 0
+    flagged_candidate: int = 0
+    per_category: dict[str, dict[str, float]] = Field(default_factory=dict)
+    judge_calls: int = 0
+    cost_usd: float = 0.0
+    wall_s: float = 0.0
+    seed: int = 0
+    versions: dict[str, str] = Field(default_factory=dict)

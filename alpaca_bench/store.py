@@ -1,0 +1,150 @@
+"""The results store (DESIGN §7).
+
+    <root>/<eval-set>/models/<model>/generations.jsonl     shared by every run on that eval set
+    <root>/<eval-set>/<baseline>__vs__<candidate>/<judge>/ manifest.json, judgments.jsonl, summary.json
+
+Generations live once per model so that comparing A with B and then A with C reuses A's
+outputs even when the call cache is elsewhere (a CI runner that caches only results/).
+Records are keyed by content hashes, never deleted: a changed model or judge simply starts
+a new set of records beside the old ones.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+from .files import JsonlLog, atomic_write_json, read_text_strict
+from .provenance import git_revision, package_versions
+from .records import Generation, Judgment, utcnow
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._+=-]+")
+MAX_NAME = 100
+VS = "__vs__"
+
+
+def sanitize_name(name: str) -> str:
+    """A single safe path component: no separators, no leading dots, never empty."""
+    cleaned = _UNSAFE.sub("_", name).strip("._-")
+    cleaned = re.sub(r"_+", "_", cleaned)
+    if len(cleaned) > MAX_NAME:
+        cleaned = cleaned[:MAX_NAME]
+    return cleaned or "unnamed"
+
+
+@dataclass(frozen=True)
+class ResultsRoot:
+    path: Path
+
+    def _inside(self, path: Path) -> Path:
+        root = self.path.resolve()
+        if not path.resolve().is_relative_to(root):
+            raise InputError(f"refusing to write outside the results folder {root}", path)
+        return path
+
+    def eval_dir(self, eval_set: str) -> Path:
+        return self._inside(self.path / sanitize_name(eval_set))
+
+    def model_dir(self, eval_set: str, model: str) -> Path:
+        return self._inside(self.eval_dir(eval_set) / "models" / sanitize_name(model))
+
+    def run_dir(self, eval_set: str, baseline: str, candidate: str, judge: str) -> Path:
+        pair = f"{sanitize_name(baseline)}{VS}{sanitize_name(candidate)}"
+        return self._inside(self.eval_dir(eval_set) / pair / sanitize_name(judge))
+
+    def run_dirs(self) -> list[Path]:
+        """Every comparison folder under this root (those with a manifest)."""
+        if not self.path.is_dir():
+            return []
+        return sorted(p.parent for p in self.path.glob(f"*/*{VS}*/*/manifest.json"))
+
+
+class GenerationStore:
+    """One model's outputs on one eval set, possibly under several configs."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.log = JsonlLog(folder / "generations.jsonl")
+
+    def load(self, config_hash: str) -> dict[str, Generation]:
+        found: dict[str, Generation] = {}
+        for gen in self.log.read(Generation):
+            if gen.config_hash == config_hash:
+                found.setdefault(gen.prompt_id, gen)
+        return found
+
+    def append(self, generation: Generation) -> None:
+        self.log.append(generation)
+
+    def write_manifest(self, info: dict[str, Any]) -> None:
+        atomic_write_json(self.folder / "manifest.json", {**provenance(), **info, "kind": "generations"})
+
+
+def provenance() -> dict[str, Any]:
+    return {
+        "versions": package_versions(),
+        "git_revision": git_revision(),
+        "updated_at": utcnow().isoformat(),
+    }
+
+
+def judgment_key(value: dict[str, Any]) -> tuple[Any, ...]:
+    """Uniqueness of a judgment within a run: judge, rater, prompt, position and the exact outputs."""
+    judge = value.get("judge") or {}
+    return (
+        judge.get("name"),
+        value.get("rater"),
+        value["prompt_id"],
+        value["first_shown"],
+        value.get("pair_hash"),
+    )
+
+
+class RunFolder:
+    """A comparison run: manifest, append-only judgments, summary."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.judgments = JsonlLog(path / "judgments.jsonl")
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.path / "manifest.json"
+
+    @property
+    def summary_path(self) -> Path:
+        return self.path / "summary.json"
+
+    def read_manifest(self) -> dict[str, Any]:
+        try:
+            value = json.loads(read_text_strict(self.manifest_path))
+        except json.JSONDecodeError as exc:
+            raise InputError(f"invalid JSON at line {exc.lineno}: {exc.msg}", self.manifest_path) from None
+        if not isinstance(value, dict) or value.get("kind") != "comparison":
+            raise InputError("not an alpaca-bench run manifest", self.manifest_path)
+        return value
+
+    def write_manifest(self, info: dict[str, Any]) -> None:
+        atomic_write_json(self.manifest_path, {**provenance(), **info, "kind": "comparison"})
+
+    def load_judgments(self) -> list[Judgment]:
+        return self.judgments.read(Judgment)
+
+    def add_judgment(self, judgment: Judgment) -> bool:
+        return self.judgments.append_unique(judgment, judgment_key)
+
+    def write_summary(self, summary: dict[str, Any]) -> None:
+        atomic_write_json(self.summary_path, summary)
+
+
+def open_run(path: str | Path) -> RunFolder:
+    folder = Path(path).expanduser()
+    if not folder.is_dir():
+        raise InputError("run folder not found", folder)
+    run = RunFolder(folder)
+    run.read_manifest()
+    return run
