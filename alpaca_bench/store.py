@@ -17,8 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, ValidationError
+
 from .errors import InputError
-from .files import JsonlLog, atomic_write_json, read_text_strict
+from .files import JsonlLog, atomic_write_json, first_error, read_text_strict
 from .provenance import git_revision, package_versions
 from .records import Generation, Judgment, utcnow
 
@@ -104,12 +106,59 @@ def judgment_key(value: dict[str, Any]) -> tuple[Any, ...]:
     )
 
 
+class SideInfo(BaseModel):
+    """One compared model: its results name, the spec it came from, which outputs it used."""
+
+    model_config = ConfigDict(extra="allow")
+
+    name: str
+    spec: str = ""
+    config_hash: str
+
+
+class JudgeSpec(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    name: str
+    spec: str = ""
+    template: str | None = None
+    config_hash: str = ""
+
+
+class RunManifest(BaseModel):
+    """What a comparison run folder holds; enough to find its outputs and re-run it."""
+
+    model_config = ConfigDict(extra="allow")
+
+    kind: str = "comparison"
+    eval_set: str
+    baseline: SideInfo
+    candidate: SideInfo
+    judge: JudgeSpec
+    seed: int = 0
+    both_orders: bool = False
+
+
 class RunFolder:
     """A comparison run: manifest, append-only judgments, summary."""
 
     def __init__(self, path: Path):
         self.path = path
         self.judgments = JsonlLog(path / "judgments.jsonl")
+
+    @property
+    def eval_dir(self) -> Path:
+        return self.path.parent.parent
+
+    def manifest(self) -> RunManifest:
+        try:
+            return RunManifest.model_validate(self.read_manifest())
+        except ValidationError as exc:
+            raise InputError(f"invalid run manifest: {first_error(exc)}", self.manifest_path) from None
+
+    def outputs(self, side: SideInfo) -> dict[str, Generation]:
+        """The generations a side of this run was judged on, by prompt id."""
+        return GenerationStore(self.eval_dir / "models" / sanitize_name(side.name)).load(side.config_hash)
 
     @property
     def manifest_path(self) -> Path:
