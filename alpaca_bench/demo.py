@@ -1,7 +1,8 @@
 """`alpaca-bench demo`: the whole pipeline offline in about a minute on a laptop CPU.
 
 Two tiny transformers models are built from config (tokenizer trained on the fly), answer the
-shipped 20-prompt demo set, and are compared. Nothing is downloaded and no key is needed.
+shipped 20-prompt demo set, and are compared blind by the `rouge` reference judge, with a
+bootstrap confidence interval. Nothing is downloaded and no key is needed.
 """
 
 from __future__ import annotations
@@ -10,9 +11,8 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cache import CallCache
+from .compare import CompareResult, CompareSettings, compare
 from .evalsets import load_eval_set
-from .generation import GenerationRun, generate
 from .models.base import BackendOptions
 from .records import GenerationConfig
 from .tiny import build_tiny_model
@@ -27,7 +27,7 @@ DEMO_MAX_NEW_TOKENS = 40
 class DemoResult:
     output_dir: Path
     model_dirs: list[Path]
-    generations: list[GenerationRun]
+    comparison: CompareResult
 
 
 def demo_models(folder: Path) -> list[Path]:
@@ -45,19 +45,14 @@ def demo_models(folder: Path) -> list[Path]:
 
 
 def run_demo(output_dir: Path, show_progress: bool = True) -> DemoResult:
-    eval_set = load_eval_set("demo")
-    model_dirs = demo_models(output_dir / "demo-models")
-    config = GenerationConfig(max_new_tokens=DEMO_MAX_NEW_TOKENS)
-    runs = [
-        generate(
-            f"hf:{path}",
-            eval_set,
-            output_dir=output_dir,
-            config=config,
-            options=BackendOptions(batch_size=20),
-            cache=CallCache(),
-            show_progress=show_progress,
-        )
-        for path in model_dirs
-    ]
-    return DemoResult(output_dir, model_dirs, runs)
+    baseline, candidate = demo_models(output_dir / "demo-models")
+    settings = CompareSettings(
+        eval_set=load_eval_set("demo"),
+        judge="rouge",
+        output_dir=output_dir,
+        generation=GenerationConfig(max_new_tokens=DEMO_MAX_NEW_TOKENS),
+        backend=BackendOptions(batch_size=20),
+        show_progress=show_progress,
+    )
+    result = compare(f"hf:{baseline}", f"hf:{candidate}", settings)
+    return DemoResult(output_dir, [baseline, candidate], result)

@@ -148,8 +148,7 @@ class JsonlLog:
             return
         payload = "".join(_as_line(r) + "\n" for r in batch).encode("utf-8")
         with self._locked() as fd:
-            os.write(fd, payload)
-            os.fsync(fd)
+            self._write_all(fd, payload)
 
     def append_unique(
         self,
@@ -168,16 +167,56 @@ class JsonlLog:
             existing = self._parse(os.pread(fd, size, 0)) if size else []
             if any(key(value) == new_key for value in existing):
                 return False
-            os.write(fd, (line + "\n").encode("utf-8"))
-            os.fsync(fd)
+            self._write_all(fd, (line + "\n").encode("utf-8"))
             return True
+
+    def remove_last(self, predicate: Callable[[dict[str, Any]], bool]) -> bool:
+        """Take back the last record matching `predicate` (a human's undo); returns whether one was.
+
+        Done in place under the lock, never by replacing the file, since other processes append to
+        this path. The last line is truncated away; an earlier one is overwritten with spaces of the
+        same length, which readers skip as a blank line, so no later record moves and a crash at
+        any point leaves every other record intact.
+        """
+        with self._locked() as fd:
+            raw = os.pread(fd, os.fstat(fd).st_size, 0)
+            end = len(raw)
+            while end > 0:
+                start = raw.rfind(b"\n", 0, end - 1) + 1
+                line = raw[start:end]
+                try:
+                    value = json.loads(line) if line.strip() else None
+                except ValueError:  # a corrupt line is never the one to take back
+                    value = None
+                if isinstance(value, dict) and predicate(value):
+                    if end == len(raw):
+                        os.ftruncate(fd, start)
+                    else:
+                        os.pwrite(fd, b" " * (len(line) - 1), start)
+                    os.fsync(fd)
+                    return True
+                end = start
+            return False
+
+    def _write_all(self, fd: int, payload: bytes) -> None:
+        """Write whole records or nothing: a short write (disk full, size limit) is rolled back."""
+        size = os.fstat(fd).st_size
+        try:
+            written = os.write(fd, payload)
+            if written != len(payload):
+                raise OSError(errno.ENOSPC, "No space left on device (short write)")
+            os.fsync(fd)
+        except OSError:
+            os.ftruncate(fd, size)
+            raise
 
 
 def first_error(exc: ValidationError) -> str:
     """The first pydantic error as 'field: message'."""
     err = exc.errors()[0]
-    loc = ".".join(str(p) for p in err["loc"]) or "record"
-    return f"{loc}: {err['msg']}"
+    message = str(err["msg"]).removeprefix("Value error, ")
+    loc = ".".join(str(p) for p in err["loc"])
+    return f"{loc}: {message}" if loc else message
 
 
 def read_text_strict(path: Path) -> str:

@@ -124,6 +124,7 @@ class Judgment(Record):
     cost_usd: float = 0.0
     rater: str | None = None
     flagged: bool = False
+    calls: int = 0
     pair_hash: str = ""
     created_at: datetime = Field(default_factory=utcnow)
 
@@ -149,7 +150,11 @@ class ComparisonSummary(Record):
     unscored: int
     win_rate: float | None
     discrete_win_rate: float | None = None
+    n_prompts: int = 0
+    n_judgments: int = 0
     ci: Interval | None = None
+    ci_percentile: Interval | None = None
+    n_boot: int = 0
     standard_error: float | None = None
     p_value: float | None = None
     min_detectable_effect: float | None = None
@@ -159,6 +164,9 @@ class ComparisonSummary(Record):
     avg_length_candidate: float | None = None
     flagged_baseline: int = 0
     flagged_candidate: int = 0
+    flagged_prompts: list[str] = Field(default_factory=list)
+    excluded_flagged: bool = False
+    unscored_prompts: list[str] = Field(default_factory=list)
     per_category: dict[str, dict[str, float]] = Field(default_factory=dict)
     judge_calls: int = 0
     cost_usd: float = 0.0

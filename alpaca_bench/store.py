@@ -137,6 +137,9 @@ class RunManifest(BaseModel):
     judge: JudgeSpec
     seed: int = 0
     both_orders: bool = False
+    eval_set_source: str = ""
+    n_prompts: int = 0
+    limit: int | None = None
 
 
 class RunFolder:

@@ -1,1 +1,31 @@
-"""x"""
+"""Judges: who decides which of two blind outputs is better.
+
+LLM pairwise judges (`openai:`, `hf:`, `vllm:`) read YAML templates; reference judges (`rouge`,
+`embedding:PATH`) need no model calls; human raters use `alpaca-bench rate`.
+"""
+
+from .base import (
+    VERDICT_P_B,
+    Judge,
+    JudgeOptions,
+    JudgeResult,
+    PairTask,
+    judge_schemes,
+    load_judge,
+    register_judge,
+)
+from .templates import JudgeTemplate, builtin_templates, load_template
+
+__all__ = [
+    "VERDICT_P_B",
+    "Judge",
+    "JudgeOptions",
+    "JudgeResult",
+    "JudgeTemplate",
+    "PairTask",
+    "builtin_templates",
+    "judge_schemes",
+    "load_judge",
+    "load_template",
+    "register_judge",
+]

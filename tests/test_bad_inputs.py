@@ -4,6 +4,7 @@ nothing written. Every command that reads user files runs over this corpus."""
 from pathlib import Path
 
 import pytest
+
 from conftest import run_process
 
 BAD = Path(__file__).parent / "data" / "bad"

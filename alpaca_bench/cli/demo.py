@@ -8,6 +8,7 @@ from typing import Any
 
 from ..demo import run_demo
 from .options import stdout
+from .report import print_summary
 
 
 def register(subparsers: Any) -> None:
@@ -15,7 +16,8 @@ def register(subparsers: Any) -> None:
         "demo",
         help="run the whole pipeline offline on two tiny local models",
         description="Build two tiny transformers models from config, generate their answers to the 20-prompt "
-        "demo set and compare them. No network, no API key, about a minute on two CPU cores.",
+        "demo set and compare them blind with the rouge judge. No network, no API key, well under two "
+        "minutes on two CPU cores.",
     )
     parser.add_argument(
         "--output-dir", type=Path, default=Path("results"), help="results root (default results/)"
@@ -27,7 +29,10 @@ def register(subparsers: Any) -> None:
 def handle(args: argparse.Namespace) -> int:
     result = run_demo(args.output_dir, show_progress=not args.no_progress)
     console = stdout()
-    for run in result.generations:
-        console.print(f"{run.model}: {len(run.generations)} outputs → {run.path}")
-    console.print("judging is not available yet: the demo stops after generation")
+    console.print(f"built {', '.join(str(p) for p in result.model_dirs)}")
+    print_summary(console, result.comparison.summary, result.comparison.run_dir)
+    console.print(
+        "next: `alpaca-bench stats " + str(result.comparison.run_dir) + "`, or compare real models with "
+        "`alpaca-bench compare hf:BASE hf:TUNED --judge openai:gpt-4o-mini`"
+    )
     return 0

@@ -21,7 +21,9 @@ from ..records import Prompt, Usage
 @dataclass
 class ChatRequest:
     """One call. `instruction`/`input` travel alongside the messages for template-aware
-    backends (Alpaca formatting) and `prompt_id` for backends that look outputs up."""
+    backends (Alpaca formatting) and `prompt_id` for backends that look outputs up.
+    `score_tokens` asks backends that can (local models) for the exact first-token logprobs of
+    these strings, not just whatever made the top-k (API servers ignore it)."""
 
     key: str
     messages: list[dict[str, str]]
@@ -30,6 +32,7 @@ class ChatRequest:
     top_p: float = 1.0
     seed: int | None = None
     logprobs: int | None = None
+    score_tokens: tuple[str, ...] = ()
     instruction: str | None = None
     input: str = ""
     prompt_id: str | None = None
@@ -45,6 +48,7 @@ class ChatRequest:
             "top_p": self.top_p,
             "seed": self.seed,
             "logprobs": self.logprobs,
+            "score_tokens": list(self.score_tokens),
             "instruction": self.instruction,
             "input": self.input,
             "template": self.template,
@@ -124,7 +128,14 @@ class BackendOptions:
     allow_missing: bool = False
     name: str | None = None
     api_key_env: str = "OPENAI_API_KEY"
+    admission: Admission | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Admission(Protocol):
+    """Asked before each API call starts; returning False stops further calls (a spend cap)."""
+
+    async def admit(self, key: str, prompt_chars: int, max_tokens: int) -> bool: ...
 
 
 Factory = Callable[[str, BackendOptions], ModelBackend]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import threading
 import time
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
@@ -149,6 +150,46 @@ class HFBackend:
             for completion in await asyncio.to_thread(self.generate_batch, batch):
                 yield completion
 
+    async def stream_text(self, request: ChatRequest) -> AsyncIterator[str]:
+        """Text as it is generated, one request at a time: `generate` runs in a worker thread and
+        feeds transformers' TextIteratorStreamer, which is read here without blocking the loop."""
+        await asyncio.to_thread(self.load)
+        torch, transformers = import_torch_transformers()
+        prompt = render_prompt(request, self.tokenizer, request.template)
+        encoded = self.tokenizer([prompt], return_tensors="pt", add_special_tokens=True).to(self.device)
+        streamer = transformers.TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True)
+        kwargs: dict[str, Any] = {
+            "max_new_tokens": request.max_tokens,
+            "do_sample": request.temperature > 0,
+            "pad_token_id": self.tokenizer.pad_token_id,
+            "eos_token_id": self.tokenizer.eos_token_id,
+            "streamer": streamer,
+        }
+        if request.temperature > 0:
+            kwargs.update(temperature=request.temperature, top_p=request.top_p, top_k=0)
+            torch.manual_seed(request.seed or 0)
+        else:
+            kwargs.update(temperature=None, top_p=None, top_k=None)
+        failures: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                with torch.inference_mode():
+                    self.model.generate(**encoded, **kwargs)
+            except BaseException as exc:  # handed to the reader below, which re-raises it
+                failures.append(exc)
+                streamer.end()
+
+        worker = threading.Thread(target=run, name=f"stream-{self.name}", daemon=True)
+        worker.start()
+        pieces = iter(streamer)
+        while (piece := await asyncio.to_thread(next, pieces, None)) is not None:
+            if piece:
+                yield piece
+        await asyncio.to_thread(worker.join)
+        if failures:
+            raise failures[0]
+
     def batches(self, requests: Sequence[ChatRequest]) -> list[list[tuple[ChatRequest, str]]]:
         """Group prompts of similar token length, longest first, under a padded-token budget.
 
@@ -184,7 +225,7 @@ class HFBackend:
             "pad_token_id": self.tokenizer.pad_token_id,
             "eos_token_id": self.tokenizer.eos_token_id,
             "return_dict_in_generate": True,
-            "output_scores": any(r.logprobs for r, _ in batch),
+            "output_scores": any(r.logprobs or r.score_tokens for r, _ in batch),
         }
         if sampling:
             kwargs.update(temperature=first.temperature, top_p=first.top_p, top_k=0)
@@ -208,20 +249,36 @@ class HFBackend:
                         completion_tokens=int((new_tokens != self.tokenizer.pad_token_id).sum()),
                     ),
                     latency_s=latency,
-                    top_logprobs=self._top_logprobs(out, row, request.logprobs) if request.logprobs else None,
+                    top_logprobs=self._top_logprobs(out, row, request)
+                    if request.logprobs or request.score_tokens
+                    else None,
                     finish_reason="stop" if (new_tokens == self.tokenizer.eos_token_id).any() else "length",
                 )
             )
         return completions
 
-    def _top_logprobs(self, out: Any, row: int, k: int) -> dict[str, float]:
+    def _top_logprobs(self, out: Any, row: int, request: ChatRequest) -> dict[str, float]:
+        """First-token logprobs: the top-k, plus the exact values of any requested tokens."""
         torch, _ = import_torch_transformers()
         logprobs = torch.log_softmax(out.scores[0][row].float(), dim=-1)
-        values, ids = logprobs.topk(k)
         tops: dict[str, float] = {}
-        for value, token_id in zip(values.tolist(), ids.tolist(), strict=True):
-            tops.setdefault(self.tokenizer.decode([token_id]), value)
+        if request.logprobs:
+            values, ids = logprobs.topk(request.logprobs)
+            for value, token_id in zip(values.tolist(), ids.tolist(), strict=True):
+                tops.setdefault(self.tokenizer.decode([token_id]), value)
+        for token_id in self._score_ids(request.score_tokens):
+            tops.setdefault(self.tokenizer.decode([token_id]), float(logprobs[token_id]))
         return tops
+
+    def _score_ids(self, texts: Sequence[str]) -> set[int]:
+        """First token of each text, with and without a leading space (how a verdict may start)."""
+        ids = set()
+        for text in texts:
+            for variant in (text, " " + text):
+                encoded = self.tokenizer.encode(variant, add_special_tokens=False)
+                if encoded:
+                    ids.add(encoded[0])
+        return ids
 
     async def aclose(self) -> None:
         self.model = None

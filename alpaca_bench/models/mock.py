@@ -126,5 +126,15 @@ class MockBackend:
                 finish_reason="stop",
             )
 
+    async def stream_text(self, request: ChatRequest) -> AsyncIterator[str]:
+        """The same answer as `stream`, word by word, with `latency` spread over the words."""
+        self.calls += 1
+        self.seen.append(request)
+        words = self.respond(request).split(" ")
+        for index, word in enumerate(words):
+            if self.latency:
+                await asyncio.sleep(self.latency / len(words))
+            yield word if index == 0 else " " + word
+
     async def aclose(self) -> None:
         return None

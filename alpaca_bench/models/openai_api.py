@@ -7,6 +7,7 @@ bounded and logged, and authentication failures stop the run at once.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import os
@@ -87,30 +88,63 @@ class OpenAIBackend:
         return self._client
 
     async def stream(self, requests: Sequence[ChatRequest]) -> AsyncIterator[Completion]:
+        """Run up to `concurrency` calls at once; stop starting new ones when admission says no."""
         if not requests:
             return
         self._get_client()
-        limit = asyncio.Semaphore(max(1, self.options.concurrency))
+        queue = list(reversed(requests))
+        done: asyncio.Queue[Completion | BaseException | None] = asyncio.Queue()
+        workers = [
+            asyncio.create_task(self._worker(queue, done))
+            for _ in range(min(len(requests), self.options.concurrency))
+        ]
+        finished = 0
+        try:
+            while finished < len(workers):
+                item = await done.get()
+                if item is None:
+                    finished += 1
+                elif isinstance(item, BaseException):
+                    raise item
+                else:
+                    yield item
+        finally:
+            for worker in workers:
+                worker.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
 
+    async def _worker(
+        self, queue: list[ChatRequest], done: asyncio.Queue[Completion | BaseException | None]
+    ) -> None:
         import openai
 
-        async def one(request: ChatRequest) -> Completion:
-            async with limit:
+        try:
+            while queue:
+                request = queue.pop()
+                if not await self._admitted(request):
+                    queue.clear()
+                    break
                 try:
-                    return await with_backoff(
-                        lambda: self._call(request), self._classify, self.policy, self._give_up
+                    completion = await with_backoff(
+                        functools.partial(self._call, request),
+                        self._classify,
+                        self.policy,
+                        self._give_up,
                     )
                 except openai.OpenAIError as exc:
                     raise self.fatal(exc) from None
-
-        tasks = [asyncio.create_task(one(r)) for r in requests]
-        try:
-            for next_done in asyncio.as_completed(tasks):
-                yield await next_done
+                await done.put(completion)
+        except Exception as exc:
+            await done.put(exc)
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await done.put(None)
+
+    async def _admitted(self, request: ChatRequest) -> bool:
+        admission = self.options.admission
+        if admission is None:
+            return True
+        chars = sum(len(m["content"]) for m in request.messages)
+        return await admission.admit(request.key, chars, request.max_tokens)
 
     async def _call(self, request: ChatRequest) -> Completion:
         kwargs: dict[str, Any] = {
@@ -143,6 +177,44 @@ class OpenAIBackend:
             top_logprobs=_first_token_logprobs(choice),
             finish_reason=getattr(choice, "finish_reason", None),
         )
+
+    async def stream_text(self, request: ChatRequest) -> AsyncIterator[str]:
+        """The answer piece by piece as the server sends it (`stream=True`). Opening the stream
+        is retried like any call; a failure after the first piece is not, since the pieces
+        already went out."""
+        import openai
+
+        self._get_client()
+        kwargs: dict[str, Any] = {
+            "model": self.model,
+            "messages": request.messages,
+            "max_tokens": request.max_tokens,
+            "temperature": request.temperature,
+            "top_p": request.top_p,
+            "stream": True,
+        }
+        if request.seed is not None:
+            kwargs["seed"] = request.seed
+        if not await self._admitted(request):
+            raise ServiceError(f"{self.name}: the spending limit stops further calls")
+        try:
+            response = await with_backoff(
+                functools.partial(self._client.chat.completions.create, **kwargs),
+                self._classify,
+                self.policy,
+                self._give_up,
+            )
+            try:
+                async for chunk in response:
+                    choices = getattr(chunk, "choices", None) or []
+                    delta = getattr(choices[0], "delta", None) if choices else None
+                    piece = getattr(delta, "content", None) if delta is not None else None
+                    if piece:
+                        yield piece
+            finally:
+                await response.close()
+        except openai.OpenAIError as exc:
+            raise self.fatal(exc) from None
 
     def _classify(self, exc: BaseException) -> Retry | None:
         import openai

@@ -28,7 +28,7 @@ class Reply:
 
     text: str
     top_logprobs: dict[str, float] | None = None
-    prompt_tokens: int = 10
+    prompt_tokens: int | None = None  # None: about 4 characters a token, like real tokenizers
     completion_tokens: int = 5
 
 
@@ -144,6 +144,9 @@ def _completion_payload(body: dict[str, Any], reply: Reply) -> dict[str, Any]:
                 }
             ]
         }
+    prompt_tokens = reply.prompt_tokens
+    if prompt_tokens is None:
+        prompt_tokens = sum(len(str(m.get("content", ""))) for m in body.get("messages", [])) // 4 + 1
     return {
         "id": f"chatcmpl-{random.getrandbits(48):x}",
         "object": "chat.completion",
@@ -151,9 +154,9 @@ def _completion_payload(body: dict[str, Any], reply: Reply) -> dict[str, Any]:
         "model": body.get("model", "scripted"),
         "choices": [choice],
         "usage": {
-            "prompt_tokens": reply.prompt_tokens,
+            "prompt_tokens": prompt_tokens,
             "completion_tokens": reply.completion_tokens,
-            "total_tokens": reply.prompt_tokens + reply.completion_tokens,
+            "total_tokens": prompt_tokens + reply.completion_tokens,
         },
     }
 

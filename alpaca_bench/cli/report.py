@@ -1,0 +1,95 @@
+"""How a comparison summary is shown: a rich report for people, one JSON object for machines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from ..records import ComparisonSummary
+
+
+def summary_json(summary: ComparisonSummary, run_dir: Path) -> dict[str, Any]:
+    """The flat JSON `compare --json` prints: the documented fields first, details after."""
+    flat: dict[str, Any] = {
+        "baseline": summary.baseline,
+        "candidate": summary.candidate,
+        "eval_set": summary.eval_set,
+        "judge": summary.judge,
+        "n": summary.n,
+        "wins": summary.wins,
+        "losses": summary.losses,
+        "ties": summary.ties,
+        "unscored": summary.unscored,
+        "win_rate": summary.win_rate,
+        "ci_low": summary.ci.low if summary.ci else None,
+        "ci_high": summary.ci.high if summary.ci else None,
+        "standard_error": summary.standard_error,
+        "p_value": summary.p_value,
+        "position_consistency": summary.position_consistency,
+        "judge_calls": summary.judge_calls,
+        "cost_usd": summary.cost_usd,
+        "wall_s": summary.wall_s,
+        "output_dir": str(run_dir),
+    }
+    details = summary.model_dump(mode="json", exclude=set(flat) | {"ci"})
+    return {**flat, "ci_method": summary.ci.method if summary.ci else None, **details}
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.1f}%"
+
+
+def print_summary(console: Console, summary: ComparisonSummary, run_dir: Path) -> None:
+    console.print(
+        f"[bold]{summary.candidate}[/bold] (candidate) vs [bold]{summary.baseline}[/bold] (baseline) "
+        f"on {summary.eval_set}, judged by {summary.judge}"
+    )
+    if summary.win_rate is None or summary.ci is None:
+        console.print("[yellow]no scored judgments: no win rate[/yellow]")
+    else:
+        console.print(
+            f"candidate win rate [bold]{_pct(summary.win_rate)}[/bold]  "
+            f"{int(summary.ci.level * 100)}% CI {_pct(summary.ci.low)} – {_pct(summary.ci.high)} "
+            f"({summary.ci.method}, {summary.n_boot:,} resamples)  "
+            f"SE {_pct(summary.standard_error)}  sign test p = {summary.p_value:.3g}"
+        )
+    console.print(
+        f"{summary.n} prompts: {summary.wins} wins · {summary.losses} losses · {summary.ties} ties"
+        + (f" · [red]{summary.unscored} unscored[/red]" if summary.unscored else " · 0 unscored")
+    )
+    if summary.position_consistency is not None:
+        console.print(f"position consistency (both orders agree): {_pct(summary.position_consistency)}")
+    if summary.min_detectable_effect is not None:
+        console.print(
+            f"smallest difference this n can detect (80% power): ±{_pct(summary.min_detectable_effect)}"
+        )
+    if summary.avg_length_baseline is not None and summary.avg_length_candidate is not None:
+        console.print(
+            f"mean output length: baseline {summary.avg_length_baseline:.0f} chars, "
+            f"candidate {summary.avg_length_candidate:.0f} chars"
+        )
+    if summary.flagged_baseline or summary.flagged_candidate:
+        excluded = " (excluded)" if summary.excluded_flagged else ""
+        console.print(
+            f"[yellow]flagged outputs: baseline {summary.flagged_baseline}, "
+            f"candidate {summary.flagged_candidate}{excluded}[/yellow]"
+        )
+    _print_categories(console, summary)
+    console.print(
+        f"judge calls {summary.judge_calls} · cost ${summary.cost_usd:.4f} · "
+        f"wall {summary.wall_s:.1f} s → {run_dir}"
+    )
+
+
+def _print_categories(console: Console, summary: ComparisonSummary, limit: int = 12) -> None:
+    if len(summary.per_category) < 2:
+        return
+    table = Table("category", "n", "win rate", title="by category", title_justify="left")
+    for name, row in list(summary.per_category.items())[:limit]:
+        table.add_row(name, f"{row['n']:.0f}", _pct(row["win_rate"]))
+    if len(summary.per_category) > limit:
+        table.add_row(f"… {len(summary.per_category) - limit} more", "", "")
+    console.print(table)

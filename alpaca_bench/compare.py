@@ -1,0 +1,305 @@
+"""`compare`: generate what is missing, judge blind pairs, summarise with honest statistics.
+
+The orchestrator is the only component that knows which model wrote which output. It decides
+the order each pair is shown in (from the seed, per prompt, so adding prompts never reshuffles
+old ones), hands the judge anonymous pairs, and maps positional verdicts back to the
+candidate. Every judgment is appended to the run folder the moment it exists; a re-run skips
+what is on disk and the call cache answers calls that finished but were not yet written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .cache import CallCache, NullCache
+from .errors import InputError, ServiceError
+from .evalsets import EvalSet, load_eval_set
+from .generation import GenerationRun, generate_async
+from .judges import Judge, JudgeOptions, JudgeResult, PairTask, load_judge
+from .models.base import BackendOptions, ModelBackend, load_backend
+from .pricing import Price
+from .progress import progress_bar
+from .records import ComparisonSummary, GenerationConfig, JudgeInfo, Judgment, Position, Prompt, stable_hash
+from .store import GenerationStore, JudgeSpec, ResultsRoot, RunFolder, RunManifest, SideInfo, open_run
+from .summary import summarize_run
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_JUDGE = "openai:gpt-4o-mini"
+
+
+@dataclass
+class CompareSettings:
+    """Everything `compare` can be told; defaults match the CLI's."""
+
+    eval_set: str | EvalSet = "self-instruct"
+    limit: int | None = None
+    judge: str = DEFAULT_JUDGE
+    judge_template: str | None = None
+    both_orders: bool = False
+    seed: int = 0
+    n_boot: int = 10_000
+    output_dir: Path = Path("results")
+    parse_retries: int = 2
+    max_unscored_frac: float = 0.05
+    judge_price: Price | None = None
+    max_cost_usd: float | None = None
+    generation: GenerationConfig = field(default_factory=GenerationConfig)
+    backend: BackendOptions = field(default_factory=BackendOptions)
+    baseline_name: str | None = None
+    candidate_name: str | None = None
+    exclude_flagged: bool = False
+    use_cache: bool = True
+    show_progress: bool = True
+
+
+@dataclass
+class CompareResult:
+    summary: ComparisonSummary
+    run_dir: Path
+    judge_calls: int
+
+
+def pair_hash(baseline_output: str, candidate_output: str) -> str:
+    """Identifies the exact pair judged; a changed output means a new judgment."""
+    return stable_hash([baseline_output, candidate_output])
+
+
+def first_shown(seed: int, prompt_id: str) -> Position:
+    """A seeded coin per prompt: stable when prompts are added or removed."""
+    digest = hashlib.sha256(f"{seed}\x00{prompt_id}".encode()).digest()
+    return "candidate" if digest[0] & 1 else "baseline"
+
+
+def orders(settings: CompareSettings, prompt_id: str) -> list[Position]:
+    return ["baseline", "candidate"] if settings.both_orders else [first_shown(settings.seed, prompt_id)]
+
+
+def judge_options(settings: CompareSettings) -> JudgeOptions:
+    return JudgeOptions(
+        template=settings.judge_template,
+        parse_retries=settings.parse_retries,
+        concurrency=settings.backend.concurrency,
+        timeout_s=settings.backend.timeout_s,
+        max_retries=settings.backend.max_retries,
+        backoff_base_s=settings.backend.backoff_base_s,
+        backoff_cap_s=settings.backend.backoff_cap_s,
+        batch_size=settings.backend.batch_size,
+        device=settings.backend.device,
+        price=settings.judge_price,
+        max_cost_usd=settings.max_cost_usd,
+        use_cache=settings.use_cache,
+    )
+
+
+def _backend(spec: str, settings: CompareSettings, name: str | None) -> ModelBackend:
+    options = BackendOptions(**{**settings.backend.__dict__, "name": name})
+    return load_backend(spec, options)
+
+
+class Comparison:
+    """Judging two sets of outputs on one eval set; all validation happens before any call."""
+
+    def __init__(self, settings: CompareSettings, eval_set: EvalSet | None = None):
+        self.settings = settings
+        dataset = eval_set or settings.eval_set
+        self.eval_set = (dataset if isinstance(dataset, EvalSet) else load_eval_set(dataset)).head(
+            settings.limit
+        )
+        self.judge: Judge = load_judge(settings.judge, judge_options(settings))
+        self.judge.check(self.eval_set)
+        self.cache: CallCache = CallCache() if settings.use_cache else NullCache()
+        self.root = ResultsRoot(Path(settings.output_dir))
+        self.names = ("", "")
+
+    async def generate(self, backend: ModelBackend, spec: str) -> GenerationRun:
+        store = GenerationStore(self.root.model_dir(self.eval_set.name, backend.name))
+        try:
+            return await generate_async(
+                backend,
+                self.eval_set,
+                store,
+                self.settings.generation,
+                self.cache,
+                spec,
+                self.settings.show_progress,
+            )
+        finally:
+            await backend.aclose()
+
+    async def judge_runs(
+        self, baseline: GenerationRun, candidate: GenerationRun, specs: tuple[str, str], started: float
+    ) -> CompareResult:
+        self.names = (baseline.model, candidate.model)
+        try:
+            run = self._open_run(baseline, candidate, specs)
+            await self._judge(run, self._tasks(run, baseline, candidate))
+        finally:
+            await self.judge.aclose()
+        summary = summarize_run(
+            run,
+            eval_set=self.eval_set,
+            n_boot=self.settings.n_boot,
+            seed=self.settings.seed,
+            exclude_flagged=self.settings.exclude_flagged,
+            wall_s=time.perf_counter() - started,
+        )
+        run.write_summary(summary.model_dump(mode="json"))
+        self._check_health(summary, run)
+        return CompareResult(summary, run.path, self.judge.calls)
+
+    def _open_run(
+        self, baseline: GenerationRun, candidate: GenerationRun, specs: tuple[str, str]
+    ) -> RunFolder:
+        run = RunFolder(
+            self.root.run_dir(self.eval_set.name, baseline.model, candidate.model, self.judge.name)
+        )
+        manifest = RunManifest(
+            eval_set=self.eval_set.name,
+            baseline=SideInfo(name=baseline.model, spec=specs[0], config_hash=baseline.config_hash),
+            candidate=SideInfo(name=candidate.model, spec=specs[1], config_hash=candidate.config_hash),
+            judge=JudgeSpec(
+                name=self.judge.name,
+                spec=self.settings.judge,
+                template=self.settings.judge_template,
+                config_hash=stable_hash(self.judge.identity()),
+            ),
+            seed=self.settings.seed,
+            both_orders=self.settings.both_orders,
+            eval_set_source=self.eval_set.source,
+            n_prompts=len(self.eval_set),
+            limit=self.settings.limit,
+        )
+        run.write_manifest(manifest.model_dump())
+        return run
+
+    def _tasks(self, run: RunFolder, baseline: GenerationRun, candidate: GenerationRun) -> list[PairTask]:
+        """Pairs still to judge; identical outputs are recorded as ties without a call."""
+        done = {
+            (j.prompt_id, j.first_shown, j.pair_hash)
+            for j in run.load_judgments()
+            if j.judge.name == self.judge.name and j.rater is None
+        }
+        outputs_b, outputs_c = baseline.by_prompt(), candidate.by_prompt()
+        tasks = []
+        for prompt in self.eval_set:
+            if prompt.id not in outputs_b or prompt.id not in outputs_c:
+                continue
+            out_b, out_c = outputs_b[prompt.id].output, outputs_c[prompt.id].output
+            pair = pair_hash(out_b, out_c)
+            for first in orders(self.settings, prompt.id):
+                if (prompt.id, first, pair) in done:
+                    continue
+                if out_b == out_c:
+                    run.add_judgment(
+                        self._judgment(
+                            prompt,
+                            first,
+                            pair,
+                            JudgeResult(key="", verdict="tie", p_b=0.5, raw={"identical_outputs": True}),
+                        )
+                    )
+                    continue
+                a, b = (out_b, out_c) if first == "baseline" else (out_c, out_b)
+                tasks.append(PairTask(f"{prompt.id}|{first}|{pair}", prompt, a, b, first))
+        return tasks
+
+    def _judgment(self, prompt: Prompt, first: Position, pair: str, result: JudgeResult) -> Judgment:
+        preference = None
+        if result.p_b is not None:
+            preference = result.p_b if first == "baseline" else 1.0 - result.p_b
+        return Judgment(
+            prompt_id=prompt.id,
+            baseline=self.names[0],
+            candidate=self.names[1],
+            judge=JudgeInfo(name=self.judge.name, config_hash=stable_hash(self.judge.identity())),
+            first_shown=first,
+            verdict=result.verdict,
+            preference=preference,
+            raw=result.raw,
+            usage=result.usage,
+            cost_usd=result.cost_usd,
+            calls=result.calls,
+            pair_hash=pair,
+        )
+
+    async def _judge(self, run: RunFolder, tasks: list[PairTask]) -> None:
+        by_key = {task.key: task for task in tasks}
+        with progress_bar(f"judging with {self.judge.name}", len(tasks), self.settings.show_progress) as bar:
+            async for result in self.judge.judge(tasks):
+                task = by_key[result.key]
+                pair = result.key.rsplit("|", 1)[1]
+                run.add_judgment(self._judgment(task.prompt, task.first_shown, pair, result))
+                bar.advance()
+
+    def _check_health(self, summary: ComparisonSummary, run: RunFolder) -> None:
+        """Fail loudly (exit 3) after the summary is written, so nothing is hidden or lost."""
+        budget = getattr(self.judge, "budget", None)
+        if budget is not None and budget.exhausted:
+            raise ServiceError(
+                f"stopped at the --max-cost limit of ${budget.limit_usd:g} (spent ${budget.spent_usd:.4f}); "
+                f"judgments so far are saved in {run.path}; re-run with a higher --max-cost to finish"
+            )
+        total = max(1, summary.n_judgments)
+        if summary.unscored / total > self.settings.max_unscored_frac:
+            raise ServiceError(
+                f"{summary.unscored} of {total} judgments are unscored (judge answers could not be parsed), "
+                f"more than --max-unscored-frac {self.settings.max_unscored_frac:g}; raw answers are in "
+                f"{run.judgments.path}; the summary was written but should not be trusted"
+            )
+
+
+def compare(baseline: str, candidate: str, settings: CompareSettings | None = None) -> CompareResult:
+    """Generate whatever outputs are missing, then judge; see CompareSettings for the options."""
+    settings = settings or CompareSettings()
+    comparison = Comparison(settings)
+    models = (
+        _backend(baseline, settings, settings.baseline_name),
+        _backend(candidate, settings, settings.candidate_name),
+    )
+    if models[0].name == models[1].name:
+        raise InputError(
+            f"both models are named {models[0].name!r}; tell them apart with --baseline-name/--candidate-name"
+        )
+
+    async def run() -> CompareResult:
+        started = time.perf_counter()
+        runs = [
+            await comparison.generate(m, spec) for m, spec in zip(models, (baseline, candidate), strict=True)
+        ]
+        return await comparison.judge_runs(runs[0], runs[1], (baseline, candidate), started)
+
+    return asyncio.run(run())
+
+
+def rejudge(run_dir: Path, settings: CompareSettings) -> CompareResult:
+    """Judge an existing run's outputs again with another judge, into that judge's run folder."""
+    source = open_run(run_dir)
+    manifest = source.manifest()
+    settings.output_dir = source.path.parents[2]
+    comparison = Comparison(settings, eval_set=_eval_set_of(manifest, settings))
+    sides = []
+    for side in (manifest.baseline, manifest.candidate):
+        outputs = source.outputs(side)
+        if not outputs:
+            raise InputError(f"no stored outputs for {side.name!r} (config {side.config_hash})", source.path)
+        ordered = [outputs[p.id] for p in comparison.eval_set if p.id in outputs]
+        store_path = comparison.root.model_dir(comparison.eval_set.name, side.name) / "generations.jsonl"
+        sides.append(GenerationRun(side.name, ordered, 0, len(ordered), store_path, side.config_hash))
+    specs = (manifest.baseline.spec, manifest.candidate.spec)
+    return asyncio.run(comparison.judge_runs(sides[0], sides[1], specs, time.perf_counter()))
+
+
+def _eval_set_of(manifest: RunManifest, settings: CompareSettings) -> EvalSet:
+    source = manifest.eval_set_source
+    try:
+        return load_eval_set(manifest.eval_set)
+    except InputError:
+        if not source:
+            raise
+        return load_eval_set(source)

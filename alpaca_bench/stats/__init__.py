@@ -1,0 +1,80 @@
+"""Statistics for pairwise comparisons (DESIGN §6): pure functions over arrays, seeded by an
+explicit `numpy.random.Generator`, with no I/O.
+
+Preferences are candidate-centric fractions in [0, 1] with ties at 0.5, one per prompt after
+`per_prompt_preferences` has averaged repeated judgments.
+"""
+
+from .agreement import (
+    Agreement,
+    MajorityAccuracy,
+    agreement,
+    cohen_kappa,
+    majority_accuracy,
+    match_judgments,
+    position_consistency,
+    position_consistency_of,
+    verdict_classes,
+)
+from .bootstrap import CIMethod, bca_interval, bootstrap_ci, bootstrap_means, percentile_interval
+from .bradley_terry import BradleyTerryResult, bradley_terry, bradley_terry_from_judgments
+from .length_control import (
+    LengthComparison,
+    LengthControlled,
+    LengthModel,
+    fit_length_model,
+    length_controlled_win_rate,
+    length_controlled_win_rates,
+)
+from .report import ComparisonData, StatsRow, comparisons_from_judgments, stats_rows
+from .sample_size import minimum_detectable_effect, power
+from .winrate import (
+    PreferenceSummary,
+    discrete_win_rate,
+    outcome_counts,
+    per_prompt_preferences,
+    sign_test,
+    standard_error,
+    summarize,
+    wilson_interval,
+)
+
+__all__ = [
+    "Agreement",
+    "BradleyTerryResult",
+    "CIMethod",
+    "ComparisonData",
+    "LengthComparison",
+    "LengthControlled",
+    "LengthModel",
+    "MajorityAccuracy",
+    "PreferenceSummary",
+    "StatsRow",
+    "agreement",
+    "bca_interval",
+    "bootstrap_ci",
+    "bootstrap_means",
+    "bradley_terry",
+    "bradley_terry_from_judgments",
+    "cohen_kappa",
+    "comparisons_from_judgments",
+    "discrete_win_rate",
+    "fit_length_model",
+    "length_controlled_win_rate",
+    "length_controlled_win_rates",
+    "majority_accuracy",
+    "match_judgments",
+    "minimum_detectable_effect",
+    "outcome_counts",
+    "per_prompt_preferences",
+    "percentile_interval",
+    "position_consistency",
+    "position_consistency_of",
+    "power",
+    "sign_test",
+    "standard_error",
+    "stats_rows",
+    "summarize",
+    "verdict_classes",
+    "wilson_interval",
+]

@@ -1,0 +1,124 @@
+"""The judge protocol: one async interface for LLM, local-model and reference-based judges.
+
+A judge sees only a blind pair — the prompt and two outputs in a given order — and answers in
+positional terms (A is the output shown first). Turning that into "did the candidate win" is the
+orchestrator's job, which is also the only place that knows the model names.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from alpaca_bench.errors import InputError
+from alpaca_bench.evalsets import EvalSet
+from alpaca_bench.records import Position, Prompt, Usage, Verdict
+
+# P(output B is better) for each verdict; strength ('>>') is kept in the verdict, not the number.
+VERDICT_P_B: dict[str, float] = {"A>>B": 0.0, "A>B": 0.0, "tie": 0.5, "B>A": 1.0, "B>>A": 1.0}
+VERDICTS = tuple(VERDICT_P_B)
+
+
+def verdict_from_p_b(p_b: float) -> Verdict:
+    if p_b > 0.5:
+        return "B>A"
+    if p_b < 0.5:
+        return "A>B"
+    return "tie"
+
+
+@dataclass(frozen=True)
+class PairTask:
+    """One blind comparison. `first_shown` says which model wrote output A (never shown to the judge)."""
+
+    key: str
+    prompt: Prompt
+    output_a: str
+    output_b: str
+    first_shown: Position
+
+
+@dataclass
+class JudgeResult:
+    key: str
+    verdict: Verdict
+    p_b: float | None
+    raw: dict[str, Any] = field(default_factory=dict)
+    usage: Usage = field(default_factory=Usage)
+    cost_usd: float = 0.0
+    calls: int = 0
+
+
+@runtime_checkable
+class Judge(Protocol):
+    name: str
+    calls: int
+
+    def identity(self) -> dict[str, Any]:
+        """Everything that determines this judge's answers; hashed into the run's judge id."""
+        ...
+
+    def check(self, eval_set: EvalSet) -> None:
+        """Raise InputError before any call if this judge cannot judge this eval set."""
+        ...
+
+    def judge(self, tasks: Sequence[PairTask]) -> AsyncIterator[JudgeResult]:
+        """Yield one result per task as each is decided (fewer if a spend cap stops the run)."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+@dataclass
+class JudgeOptions:
+    """Settings a judge may use; each ignores what does not apply to it."""
+
+    template: str | None = None
+    parse_retries: int = 2
+    concurrency: int = 16
+    timeout_s: float = 120.0
+    max_retries: int = 8
+    backoff_base_s: float = 0.5
+    backoff_cap_s: float = 30.0
+    batch_size: int = 16
+    device: str = "auto"
+    price: Any = None
+    max_cost_usd: float | None = None
+    tie_margin: float | None = None
+    use_cache: bool = True
+
+
+JudgeFactory = Callable[[str, JudgeOptions], Judge]
+
+_REGISTRY: dict[str, str | JudgeFactory] = {
+    "openai": "alpaca_bench.judges.llm:LLMJudge",
+    "hf": "alpaca_bench.judges.llm:LLMJudge",
+    "vllm": "alpaca_bench.judges.llm:LLMJudge",
+    "rouge": "alpaca_bench.judges.reference:RougeJudge",
+    "embedding": "alpaca_bench.judges.reference:EmbeddingJudge",
+}
+
+
+def register_judge(scheme: str, factory: JudgeFactory | str) -> None:
+    _REGISTRY[scheme] = factory
+
+
+def judge_schemes() -> list[str]:
+    return sorted(_REGISTRY)
+
+
+def load_judge(spec: str, options: JudgeOptions | None = None) -> Judge:
+    """`openai:MODEL[@URL]`, `hf:PATH`, `vllm:PATH`, `rouge`, `embedding:PATH`."""
+    scheme = spec.partition(":")[0].strip()
+    if scheme not in _REGISTRY:
+        raise InputError(
+            f"unknown judge {spec!r}; use one of " + ", ".join(f"{s}:…" for s in judge_schemes())
+        )
+    entry = _REGISTRY[scheme]
+    if isinstance(entry, str):
+        module, _, attr = entry.partition(":")
+        entry = getattr(importlib.import_module(module), attr)
+    factory: JudgeFactory = entry  # type: ignore[assignment]
+    return factory(spec, options or JudgeOptions())

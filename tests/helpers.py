@@ -1,0 +1,46 @@
+"""Test helpers: a scripted judge that reads the blind pair out of the real request body."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from typing import Any
+
+from alpaca_bench.testing import Reply
+
+PAIR = re.compile(r"<response_A>\n(.*?)\n</response_A>\n\n<response_B>\n(.*)\n</response_B>", re.DOTALL)
+CONFIDENT = 0.9
+
+
+def blind_pair(body: dict[str, Any]) -> tuple[str, str]:
+    """The two outputs exactly as the judge saw them (A first)."""
+    content = body["messages"][-1]["content"]
+    match = PAIR.search(content)
+    assert match is not None, "judge prompt does not hold a pair"
+    return match.group(1), match.group(2)
+
+
+def longer_wins(body: dict[str, Any]) -> Reply:
+    """Prefers the longer output with probability 0.9 (logprobs), ties at equal length."""
+    a, b = blind_pair(body)
+    p_b = 0.5 if len(a) == len(b) else (CONFIDENT if len(b) > len(a) else 1 - CONFIDENT)
+    return Reply("B" if p_b > 0.5 else "A", top_logprobs={"A": math.log(1 - p_b), "B": math.log(p_b)})
+
+
+def expected_longer_wins(baseline: list[str], candidate: list[str]) -> float:
+    """The win rate `longer_wins` must produce, computed without alpaca-bench."""
+    prefs = []
+    for b, c in zip(baseline, candidate, strict=True):
+        prefs.append(0.5 if len(b) == len(c) else (CONFIDENT if len(c) > len(b) else 1 - CONFIDENT))
+    return sum(prefs) / len(prefs)
+
+
+def cot(verdict_for: Callable[[str, str], str]) -> Callable[[dict[str, Any]], Reply]:
+    """A reasoning judge: some text, then a 'Verdict:' line."""
+
+    def respond(body: dict[str, Any]) -> Reply:
+        a, b = blind_pair(body)
+        return Reply(f"Both answers were considered carefully.\nVerdict: {verdict_for(a, b)}")
+
+    return respond
