@@ -15,6 +15,7 @@ import logging
 import os
 import tempfile
 from collections.abc import Callable, Hashable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -70,11 +71,22 @@ def _as_line(record: BaseModel | dict[str, Any]) -> str:
     return json.dumps(record, ensure_ascii=False, default=str)
 
 
+@dataclass
+class _KeyIndex:
+    """Keys of the records in the first `offset` bytes of one file (one inode)."""
+
+    inode: tuple[int, int] = (0, 0)
+    offset: int = 0
+    lines: int = 0
+    keys: set[Hashable] = field(default_factory=set)
+
+
 class JsonlLog:
     """An append-only JSONL file shared safely by threads and processes."""
 
     def __init__(self, path: Path):
         self.path = path
+        self._indexes: dict[Callable[[dict[str, Any]], Hashable], _KeyIndex] = {}
 
     def read_dicts(self) -> list[dict[str, Any]]:
         if not self.path.exists():
@@ -83,13 +95,13 @@ class JsonlLog:
             raw = self.path.read_bytes()
         return self._parse(raw)
 
-    def _parse(self, raw: bytes) -> list[dict[str, Any]]:
+    def _parse(self, raw: bytes, first_line: int = 1) -> list[dict[str, Any]]:
         lines = raw.split(b"\n")
         if lines and lines[-1] != b"":
             logger.warning("%s: ignoring a partial last line left by an interrupted write", self.path)
         complete = lines[:-1]
         out: list[dict[str, Any]] = []
-        for number, line in enumerate(complete, start=1):
+        for number, line in enumerate(complete, start=first_line):
             if not line.strip():
                 continue
             try:
@@ -158,17 +170,31 @@ class JsonlLog:
         """Append unless a record with the same key is already in the file (checked under the lock).
 
         Returns whether it was written. This is what keeps two processes on one run folder from
-        duplicating a judgment.
+        duplicating a judgment. Each process remembers the keys it has seen and reads only the
+        bytes appended since, so a run of n records costs O(n), not O(n^2).
         """
         line = _as_line(record)
         new_key = key(json.loads(line))
         with self._locked() as fd:
-            size = os.fstat(fd).st_size
-            existing = self._parse(os.pread(fd, size, 0)) if size else []
-            if any(key(value) == new_key for value in existing):
+            index = self._catch_up(fd, key)
+            if new_key in index.keys:
                 return False
             self._write_all(fd, (line + "\n").encode("utf-8"))
+            index.keys.add(new_key)
+            index.offset, index.lines = os.fstat(fd).st_size, index.lines + 1
             return True
+
+    def _catch_up(self, fd: int, key: Callable[[dict[str, Any]], Hashable]) -> _KeyIndex:
+        stat = os.fstat(fd)
+        index = self._indexes.get(key)
+        if index is None or index.inode != (stat.st_dev, stat.st_ino) or stat.st_size < index.offset:
+            index = self._indexes[key] = _KeyIndex(inode=(stat.st_dev, stat.st_ino))
+        if stat.st_size > index.offset:
+            raw = os.pread(fd, stat.st_size - index.offset, index.offset)
+            index.keys.update(key(value) for value in self._parse(raw, index.lines + 1))
+            index.lines += raw.count(b"\n")
+            index.offset = stat.st_size
+        return index
 
     def remove_last(self, predicate: Callable[[dict[str, Any]], bool]) -> bool:
         """Take back the last record matching `predicate` (a human's undo); returns whether one was.
@@ -178,6 +204,7 @@ class JsonlLog:
         same length, which readers skip as a blank line, so no later record moves and a crash at
         any point leaves every other record intact.
         """
+        self._indexes.clear()  # a taken-back key may be written again
         with self._locked() as fd:
             raw = os.pread(fd, os.fstat(fd).st_size, 0)
             end = len(raw)
@@ -191,7 +218,8 @@ class JsonlLog:
                 if isinstance(value, dict) and predicate(value):
                     if end == len(raw):
                         os.ftruncate(fd, start)
-                    else:
+                    else:  # pwrite on an O_APPEND descriptor would append, whatever the offset
+                        fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_APPEND)
                         os.pwrite(fd, b" " * (len(line) - 1), start)
                     os.fsync(fd)
                     return True
