@@ -31,3 +31,17 @@ def test_public_api_is_curated() -> None:
     assert "generate" in alpaca_bench.__all__
     for name in alpaca_bench.__all__:
         assert getattr(alpaca_bench, name) is not None
+
+
+def test_log_lines_never_reach_stdout(tmp_path):
+    """Warnings go to stderr, so `--json` output stays one parseable object."""
+    import json
+
+    from conftest import run_process
+
+    done = run_process("-v", "generate", "mock:m", "--eval-set", "demo", "--output-dir", tmp_path, "--json",
+                       "--no-progress")
+    assert done.returncode == 0
+    json.loads(done.stdout)
+    assert "model calls)" in done.stderr  # the INFO line from generation.py, logged with -v
+    assert "model calls)" not in done.stdout

@@ -1,0 +1,313 @@
+"""The recipe: one rank's view of an Alpaca fine-tuning run.
+
+setup: data → tokenizer/model → shard → optimizer/schedule → (resume). train: for each optimizer
+step, run this rank's micro-batches (gradient accumulation up to the global batch), clip, step,
+log, checkpoint. cleanup: export the Hugging Face folder. The same code runs as 1 process or as
+each of N torchrun processes; only `DistEnv` differs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from alpaca_bench.files import atomic_write_json
+from alpaca_bench.progress import progress_bar
+
+from .checkpoint import export_model, latest_checkpoint, load_checkpoint, save_checkpoint
+from .collate import collate
+from .config import SFTConfig
+from .data import Sample, data_fingerprint, load_examples, pack_samples, tokenize_examples
+from .distributed import (
+    DistEnv,
+    broadcast_buffers,
+    gather_objects,
+    setup,
+    shard_model,
+    shard_report,
+    sum_across,
+    teardown,
+)
+from .loss import token_loss_sum
+from .metrics import MetricsLog
+from .model import count_parameters, decoder_layers, load_model, load_tokenizer, prepare_model
+from .order import DataOrder, micro_batches
+from .result import RESULT_FILE, SFTResult
+from .schedules import SCHEDULES, warmup_steps_for
+
+logger = logging.getLogger(__name__)
+
+DISTRIBUTED_REPORT = "distributed.json"
+
+
+@dataclass
+class StepState:
+    """Handed to `on_step` hooks after every optimizer step, on every rank."""
+
+    step: int
+    metrics: dict[str, float]
+    model: torch.nn.Module
+    env: DistEnv
+
+
+StepHook = Callable[[StepState], None]
+
+
+class SFTRecipe:
+    def __init__(self, config: SFTConfig, env: DistEnv):
+        self.config = config
+        self.env = env
+        self.output_dir = Path(config.output_dir)
+        self.start_step = 0
+
+    # ---- setup -------------------------------------------------------------------------------
+
+    def setup(self, resume: bool) -> None:
+        torch.manual_seed(self.config.seed)
+        self.tokenizer = load_tokenizer(self.config.model)
+        self.examples = load_examples(self.config.data)
+        self.samples = self._samples()
+        self.model = self._model()
+        self.parameters, self.trainable = count_parameters(self.model)
+        self.order = DataOrder(len(self.samples), self.config.global_batch_size, self.config.seed)
+        self.total_steps = self.order.total_steps(self.config.epochs, self.config.max_steps)
+        self.optimizer = self._optimizer()
+        self.scheduler = self._scheduler()
+        torch.manual_seed(self.config.seed + self.env.rank)  # dropout streams differ per rank
+        checkpoint = latest_checkpoint(self.output_dir) if resume else None
+        if resume and checkpoint is None:
+            logger.warning("--resume: no checkpoint in %s yet; starting from step 0", self.output_dir)
+        if checkpoint is not None:
+            state = load_checkpoint(checkpoint, self.model, self.optimizer, self.scheduler, self.env)
+            self.start_step = int(state["step"])
+            logger.info("resumed from %s (step %d)", checkpoint, self.start_step)
+        self.metrics = MetricsLog(
+            self.output_dir, enabled=self.env.is_main, tensorboard=self.config.tensorboard
+        )
+        self.metrics.truncate_after(self.start_step)
+        self._report()
+
+    def _samples(self) -> list[Sample]:
+        samples = tokenize_examples(self.examples, self.tokenizer, self.config.max_length)
+        if self.config.packing:
+            packed = pack_samples(samples, self.config.max_length, self.config.seed)
+            logger.info(
+                "packed %d examples into %d rows of up to %d tokens",
+                len(samples),
+                len(packed),
+                self.config.max_length,
+            )
+            return packed
+        return samples
+
+    def _model(self) -> torch.nn.Module:
+        """Rank 0 loads the weights; with N processes the others get their shards from it."""
+        env = self.env
+        model = load_model(self.config.model, on_meta=env.sharded and not env.is_main)
+        model = prepare_model(model, self.tokenizer, self.config)
+        if not env.sharded:
+            moved: torch.nn.Module = model.to(env.device)
+            return moved
+        from torch.distributed.checkpoint.state_dict import StateDictOptions, set_model_state_dict
+
+        full_state = model.state_dict() if env.is_main else {}
+        shard_model(model, decoder_layers(model), env, bf16=self.config.dtype == "bf16")
+        if not env.is_main:
+            model.to_empty(device=env.device)
+        options = StateDictOptions(full_state_dict=True, broadcast_from_rank0=True)
+        set_model_state_dict(model, full_state, options=options)
+        broadcast_buffers(model, env)
+        sharded: torch.nn.Module = model
+        return sharded
+
+    def _optimizer(self) -> torch.optim.Optimizer:
+        config = self.config
+        params = [p for p in self.model.parameters() if p.requires_grad]
+        return torch.optim.AdamW(
+            params, lr=config.lr, betas=config.betas, eps=config.eps, weight_decay=config.weight_decay
+        )
+
+    def _scheduler(self) -> torch.optim.lr_scheduler.LambdaLR:
+        schedule = SCHEDULES[self.config.lr_scheduler]
+        total = self.total_steps
+        warmup = warmup_steps_for(total, self.config.warmup_ratio)
+        return torch.optim.lr_scheduler.LambdaLR(self.optimizer, lambda step: schedule(step, total, warmup))
+
+    def _report(self) -> None:
+        reports = gather_objects(self.env, shard_report(self.model, self.env))
+        if not self.env.is_main:
+            return
+        if self.env.sharded:
+            atomic_write_json(
+                self.output_dir / DISTRIBUTED_REPORT,
+                {"world_size": self.env.world_size, "device": self.env.device.type, "ranks": reports},
+            )
+        accumulation = len(
+            micro_batches(self.order.step_samples(0), 0, self.env.world_size, self.config.micro_batch_size)
+        )
+        logger.info(
+            "%d examples → %d rows; %d steps (%d per epoch), %d micro-batches per step per rank on %d "
+            "process(es); %d parameters (%d trainable); rank 0 holds %d of %d parameter elements",
+            len(self.examples),
+            len(self.samples),
+            self.total_steps,
+            self.order.steps_per_epoch,
+            accumulation,
+            self.env.world_size,
+            self.parameters,
+            self.trainable,
+            reports[0]["local_elements"],
+            reports[0]["full_elements"],
+        )
+
+    # ---- training ----------------------------------------------------------------------------
+
+    def _autocast(self) -> contextlib.AbstractContextManager[Any]:
+        if self.config.dtype == "bf16":
+            return torch.autocast(device_type=self.env.device.type, dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
+    def _micro_batches(self, step: int) -> tuple[list[dict[str, torch.Tensor]], int, int]:
+        """This rank's collated micro-batches for `step`, its labelled tokens and its real tokens."""
+        plan = micro_batches(
+            self.order.step_samples(step), self.env.rank, self.env.world_size, self.config.micro_batch_size
+        )
+        rows = [[self.samples[i] for i in indices] for indices in plan]
+        pad = int(self.tokenizer.pad_token_id)
+        batches = [collate(r, pad, packed=self.config.packing) for r in rows]
+        targets = sum(sample.supervised_tokens for r in rows for sample in r)
+        tokens = sum(len(sample) for r in rows for sample in r)
+        return batches, targets, tokens
+
+    def train_step(self, step: int) -> dict[str, float]:
+        started = time.perf_counter()
+        batches, targets, tokens = self._micro_batches(step)
+        global_targets, global_tokens = sum_across(self.env, targets, tokens)
+        # FSDP averages gradients over ranks; scaling by world size turns that into a sum, so the
+        # gradient is the mean over every labelled token of the global batch.
+        scale = self.env.world_size / global_targets
+        loss_sum = torch.zeros((), device=self.env.device)
+        lr = float(self.scheduler.get_last_lr()[0])
+        self.model.train()
+        for batch in batches:
+            batch = {k: v.to(self.env.device, non_blocking=True) for k, v in batch.items()}
+            labels = batch.pop("labels")
+            with self._autocast():
+                logits = self.model(**batch, use_cache=False).logits
+            loss = token_loss_sum(logits, labels)
+            torch.autograd.backward(loss * scale)
+            loss_sum += loss.detach()
+        grad_norm = self._clip()
+        self.optimizer.step()
+        self.scheduler.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        (total_loss,) = sum_across(self.env, float(loss_sum))
+        elapsed = time.perf_counter() - started
+        return {
+            "step": step + 1,
+            "epoch": round(self.order.epoch_of(step + 1), 6),
+            "loss": total_loss / global_targets,
+            "lr": lr,
+            "grad_norm": grad_norm,
+            "tokens_per_s": global_tokens / elapsed,
+            "tokens": int(global_tokens),
+            "supervised_tokens": int(global_targets),
+            "step_time_s": elapsed,
+        }
+
+    def _clip(self) -> float:
+        """Clip to max_grad_norm (or just measure); the norm is of the full, unsharded gradient."""
+        params = [p for p in self.model.parameters() if p.grad is not None]
+        limit = self.config.max_grad_norm or float("inf")
+        norm = torch.nn.utils.clip_grad_norm_(params, limit)
+        full = getattr(norm, "full_tensor", None)
+        return float(full() if callable(full) else norm)
+
+    def train(self, show_progress: bool = True, on_step: StepHook | None = None) -> SFTResult:
+        started = time.perf_counter()
+        last: dict[str, float] = {}
+        tokens = 0
+        with progress_bar("sft", self.total_steps, enabled=show_progress and self.env.is_main) as bar:
+            bar.advance(self.start_step)
+            for step in range(self.start_step, self.total_steps):
+                last = self.train_step(step)
+                tokens += int(last["tokens"])
+                if (step + 1) % self.config.log_every_steps == 0 or step + 1 == self.total_steps:
+                    self.metrics.write(last)
+                bar.describe(f"sft loss {last['loss']:.4f}")
+                bar.advance()
+                if on_step is not None:
+                    on_step(StepState(step + 1, last, self.model, self.env))
+                self._maybe_checkpoint(step + 1)
+        self.metrics.close()
+        export_model(self.model, self.tokenizer, self.config, self.output_dir, self.env)
+        return self._result(last, tokens, time.perf_counter() - started)
+
+    def _maybe_checkpoint(self, done: int) -> None:
+        every = self.config.save_every_steps
+        if not every or done % every:
+            return
+        state = {
+            "step": done,
+            "epoch": self.order.epoch_of(done),
+            "samples_seen": min(done * self.config.global_batch_size, self.config.epochs * len(self.samples)),
+            "data_fingerprint": data_fingerprint(self.config.data),
+        }
+        save_checkpoint(
+            self.output_dir,
+            self.model,
+            self.optimizer,
+            self.scheduler,
+            state,
+            self.env,
+            self.config.keep_checkpoints,
+        )
+
+    def _result(self, last: dict[str, float], tokens: int, wall_s: float) -> SFTResult:
+        result = SFTResult(
+            output_dir=str(self.output_dir),
+            steps=self.total_steps,
+            resumed_from_step=self.start_step,
+            epochs=self.order.epoch_of(self.total_steps),
+            examples=len(self.examples),
+            rows=len(self.samples),
+            final_loss=last.get("loss"),
+            train_tokens=tokens,
+            wall_s=wall_s,
+            world_size=self.env.world_size,
+            parameters=self.parameters,
+            trainable_parameters=self.trainable,
+        )
+        if self.env.is_main:
+            atomic_write_json(self.output_dir / RESULT_FILE, result.model_dump())
+        return result
+
+
+@contextlib.contextmanager
+def _distributed(preference: str) -> Iterator[DistEnv]:
+    env = setup(preference)
+    try:
+        yield env
+    finally:
+        teardown(env)
+
+
+def train(
+    config: SFTConfig,
+    *,
+    resume: bool = False,
+    show_progress: bool = True,
+    on_step: StepHook | None = None,
+) -> SFTResult:
+    """Run the recipe as this process (alone, or as one rank under torchrun)."""
+    with _distributed(config.device) as env:
+        recipe = SFTRecipe(config, env)
+        recipe.setup(resume)
+        return recipe.train(show_progress=show_progress, on_step=on_step)
