@@ -20,7 +20,7 @@ from .cache import CallCache, NullCache
 from .errors import InputError, ServiceError
 from .evalsets import EvalSet, load_eval_set
 from .generation import GenerationRun, generate_async
-from .judges import Judge, JudgeOptions, JudgeResult, PairTask, load_judge
+from .judges import DEFAULT_JUDGE, Judge, JudgeOptions, JudgeResult, PairTask, load_judge
 from .models.base import BackendOptions, ModelBackend, load_backend
 from .pricing import Price
 from .progress import progress_bar
@@ -30,7 +30,7 @@ from .summary import summarize_run
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_JUDGE = "openai:gpt-4o-mini"
+__all__ = ["DEFAULT_JUDGE", "CompareResult", "CompareSettings", "Comparison", "compare", "rejudge"]
 
 
 @dataclass

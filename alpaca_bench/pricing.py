@@ -66,7 +66,7 @@ def price_for(model: str, base_url: str | None, override: Price | None = None) -
         return FREE
     matches = [prefix for prefix in PRICES if model.startswith(prefix)]
     if not matches:
-        logger.warning("no price known for %s; cost is reported as 0 (pass --judge-price IN,OUT)", model)
+        logger.warning("no price known for %s; its cost counts as 0 unless a price IN,OUT is given", model)
         return FREE
     return Price(*PRICES[max(matches, key=len)])
 

@@ -5,6 +5,7 @@ LLM pairwise judges (`openai:`, `hf:`, `vllm:`) read YAML templates; reference j
 """
 
 from .base import (
+    DEFAULT_JUDGE,
     VERDICT_P_B,
     Judge,
     JudgeOptions,
@@ -17,6 +18,7 @@ from .base import (
 from .templates import JudgeTemplate, builtin_templates, load_template
 
 __all__ = [
+    "DEFAULT_JUDGE",
     "VERDICT_P_B",
     "Judge",
     "JudgeOptions",

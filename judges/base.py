@@ -16,6 +16,8 @@ from alpaca_bench.errors import InputError
 from alpaca_bench.evalsets import EvalSet
 from alpaca_bench.records import Position, Prompt, Usage, Verdict
 
+DEFAULT_JUDGE = "openai:gpt-4o-mini"
+
 # P(output B is better) for each verdict; strength ('>>') is kept in the verdict, not the number.
 VERDICT_P_B: dict[str, float] = {"A>>B": 0.0, "A>B": 0.0, "tie": 0.5, "B>A": 1.0, "B>>A": 1.0}
 VERDICTS = tuple(VERDICT_P_B)

@@ -20,21 +20,89 @@ COMMANDS: dict[str, list[list[str]]] = {
     ],
     "outputs_": [
         ["generate", "file:{file}", "--eval-set", "demo", "--output-dir", "{out}"],
-        ["compare", "file:{file}", "mock:b", "--eval-set", "demo", "--judge", "rouge", "--output-dir", "{out}"],
+        [
+            "compare",
+            "file:{file}",
+            "mock:b",
+            "--eval-set",
+            "demo",
+            "--judge",
+            "rouge",
+            "--output-dir",
+            "{out}",
+        ],
         ["scan", "{file}", "--eval-set", "demo"],
     ],
     "template_": [
-        ["compare", "mock:a", "mock:b", "--eval-set", "demo", "--judge", UNREACHABLE, "--judge-template", "{file}",
-         "--output-dir", "{out}"],
-        ["gate", "--baseline", "mock:a", "--candidate", "mock:b", "--eval-set", "demo", "--judge", UNREACHABLE,
-         "--judge-template", "{file}", "--output-dir", "{out}"],
+        [
+            "compare",
+            "mock:a",
+            "mock:b",
+            "--eval-set",
+            "demo",
+            "--judge",
+            UNREACHABLE,
+            "--judge-template",
+            "{file}",
+            "--output-dir",
+            "{out}",
+        ],
+        [
+            "gate",
+            "--baseline",
+            "mock:a",
+            "--candidate",
+            "mock:b",
+            "--eval-set",
+            "demo",
+            "--judge",
+            UNREACHABLE,
+            "--judge-template",
+            "{file}",
+            "--output-dir",
+            "{out}",
+        ],
     ],
     "recipe_": [
-        ["sft", "--model", "org/tiny-model", "--data", "train.jsonl", "--recipe", "{file}", "--output-dir", "{out}"],
+        [
+            "sft",
+            "--model",
+            "org/tiny-model",
+            "--data",
+            "train.jsonl",
+            "--recipe",
+            "{file}",
+            "--output-dir",
+            "{out}",
+        ],
     ],
     "sftdata_": [
-        ["sft", "--model", "org/tiny-model", "--data", "{file}", "--recipe", "tiny-cpu", "--output-dir", "{out}"],
+        [
+            "sft",
+            "--model",
+            "org/tiny-model",
+            "--data",
+            "{file}",
+            "--recipe",
+            "tiny-cpu",
+            "--output-dir",
+            "{out}",
+        ],
     ],
+    "seeds_": [
+        [
+            "datagen",
+            "--seed-tasks",
+            "{file}",
+            "--model",
+            UNREACHABLE,
+            "--num",
+            "5",
+            "--output",
+            "{out}/tasks.jsonl",
+        ],
+    ],
+    "battle_": [["leaderboard", "--battle-config", "{file}", "--results", "{out}"]],
     "annotations_": [
         ["stats", "{file}", "--format", "alpaca-eval"],
         ["stats", "{file}"],
@@ -50,23 +118,59 @@ def _cases():
 
 
 OTHER = [
-    pytest.param(["generate", "file:/no/such/outputs.json", "--eval-set", "demo", "--output-dir", "{out}"],
-                 "/no/such/outputs.json", id="missing-file"),
-    pytest.param(["generate", f"file:{BAD}", "--eval-set", "demo", "--output-dir", "{out}"], str(BAD), id="directory"),
-    pytest.param(["generate", "nope:model", "--eval-set", "demo", "--output-dir", "{out}"], "nope",
-                 id="unknown-scheme"),
-    pytest.param(["generate", f"hf:{BAD}", "--eval-set", "demo", "--output-dir", "{out}"], str(BAD),
-                 id="hf-not-a-model"),
-    pytest.param(["generate", "mock:m", "--eval-set", "no-such-set", "--output-dir", "{out}"], "no-such-set",
-                 id="unknown-eval-set"),
-    pytest.param(["generate", "mock:m?colour=red", "--eval-set", "demo", "--output-dir", "{out}"], "colour",
-                 id="bad-mock-option"),
-    pytest.param(["generate", "mock:m", "--eval-set", "demo", "--top-p", "3", "--output-dir", "{out}"], "top_p",
-                 id="bad-top-p"),
-    pytest.param(["compare", "mock:a", "mock:b", "--eval-set", "demo", "--judge", "bleu", "--output-dir", "{out}"],
-                 "bleu", id="unknown-judge"),
-    pytest.param(["compare", "mock:a", "mock:b", "--eval-set", "demo", "--judge", UNREACHABLE, "--judge-template",
-                  "/no/such/template.yaml", "--output-dir", "{out}"], "template.yaml", id="missing-template"),
+    pytest.param(
+        ["generate", "file:/no/such/outputs.json", "--eval-set", "demo", "--output-dir", "{out}"],
+        "/no/such/outputs.json",
+        id="missing-file",
+    ),
+    pytest.param(
+        ["generate", f"file:{BAD}", "--eval-set", "demo", "--output-dir", "{out}"], str(BAD), id="directory"
+    ),
+    pytest.param(
+        ["generate", "nope:model", "--eval-set", "demo", "--output-dir", "{out}"], "nope", id="unknown-scheme"
+    ),
+    pytest.param(
+        ["generate", f"hf:{BAD}", "--eval-set", "demo", "--output-dir", "{out}"],
+        str(BAD),
+        id="hf-not-a-model",
+    ),
+    pytest.param(
+        ["generate", "mock:m", "--eval-set", "no-such-set", "--output-dir", "{out}"],
+        "no-such-set",
+        id="unknown-eval-set",
+    ),
+    pytest.param(
+        ["generate", "mock:m?colour=red", "--eval-set", "demo", "--output-dir", "{out}"],
+        "colour",
+        id="bad-mock-option",
+    ),
+    pytest.param(
+        ["generate", "mock:m", "--eval-set", "demo", "--top-p", "3", "--output-dir", "{out}"],
+        "top_p",
+        id="bad-top-p",
+    ),
+    pytest.param(
+        ["compare", "mock:a", "mock:b", "--eval-set", "demo", "--judge", "bleu", "--output-dir", "{out}"],
+        "bleu",
+        id="unknown-judge",
+    ),
+    pytest.param(
+        [
+            "compare",
+            "mock:a",
+            "mock:b",
+            "--eval-set",
+            "demo",
+            "--judge",
+            UNREACHABLE,
+            "--judge-template",
+            "/no/such/template.yaml",
+            "--output-dir",
+            "{out}",
+        ],
+        "template.yaml",
+        id="missing-template",
+    ),
     pytest.param(["judge", "/no/such/run", "--judge", "rouge"], "/no/such/run", id="missing-run"),
     pytest.param(["gate", str(BAD)], str(BAD), id="gate-not-a-run"),
 ]
@@ -94,8 +198,9 @@ def test_every_bad_file_is_exercised_and_the_corpus_is_large():
 
 
 def test_real_process_prints_no_traceback(tmp_path):
-    done = run_process("generate", "mock:m", "--eval-set", BAD / "evalset_not_utf8.jsonl", "--output-dir",
-                       tmp_path / "r")
+    done = run_process(
+        "generate", "mock:m", "--eval-set", BAD / "evalset_not_utf8.jsonl", "--output-dir", tmp_path / "r"
+    )
     assert done.returncode == 2
     assert done.stderr.strip().count("\n") == 0
     assert "evalset_not_utf8.jsonl: not valid UTF-8" in done.stderr

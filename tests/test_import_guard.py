@@ -39,8 +39,9 @@ def test_log_lines_never_reach_stdout(tmp_path):
 
     from conftest import run_process
 
-    done = run_process("-v", "generate", "mock:m", "--eval-set", "demo", "--output-dir", tmp_path, "--json",
-                       "--no-progress")
+    done = run_process(
+        "-v", "generate", "mock:m", "--eval-set", "demo", "--output-dir", tmp_path, "--json", "--no-progress"
+    )
     assert done.returncode == 0
     json.loads(done.stdout)
     assert "model calls)" in done.stderr  # the INFO line from generation.py, logged with -v

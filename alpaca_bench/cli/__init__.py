@@ -20,7 +20,16 @@ from ..redact import redact
 COMMANDS = (
     "evalsets",
     "generate",
+    "compare",
+    "scan",
+    "gate",
     "demo",
+    "stats",
+    "sft",
+    "datagen",
+    "rate",
+    "agreement",
+    "leaderboard",
 )
 
 EXIT_CODES = """exit codes:
@@ -62,10 +71,14 @@ class _ArgumentParserExit(Exception):
 
 
 def configure_logging(verbosity: int) -> None:
+    from rich.console import Console
     from rich.logging import RichHandler
 
     level = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
-    handler = RichHandler(show_path=False, show_time=verbosity > 1, markup=False, rich_tracebacks=False)
+    console = Console(stderr=True)
+    handler = RichHandler(
+        console=console, show_path=False, show_time=verbosity > 1, markup=False, rich_tracebacks=False
+    )
     handler.setFormatter(logging.Formatter("%(message)s"))
     logging.basicConfig(level=level, handlers=[handler], force=True)
     for noisy in (

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..compare import DEFAULT_JUDGE, CompareSettings, compare, rejudge
 from ..evalsets import load_eval_set, parse_field_map
+from ..judges import DEFAULT_JUDGE
 from ..pricing import parse_price
 from .options import (
     SPEC_HELP,
@@ -22,6 +22,9 @@ from .options import (
     stdout,
 )
 from .report import print_summary, summary_json
+
+if TYPE_CHECKING:  # the comparison machinery (statistics, scipy) loads only when a command runs
+    from ..compare import CompareSettings
 
 
 def add_judge_options(parser: argparse.ArgumentParser) -> None:
@@ -96,6 +99,8 @@ def register(subparsers: Any) -> None:
 
 
 def settings_from(args: argparse.Namespace) -> CompareSettings:
+    from ..compare import CompareSettings
+
     return CompareSettings(
         limit=args.limit,
         judge=args.judge,
@@ -116,6 +121,8 @@ def settings_from(args: argparse.Namespace) -> CompareSettings:
 
 
 def handle_compare(args: argparse.Namespace) -> int:
+    from ..compare import compare
+
     settings = settings_from(args)
     settings.eval_set = load_eval_set(args.eval_set, parse_field_map(args.field_map))
     settings.generation = generation_config(args)
@@ -125,6 +132,8 @@ def handle_compare(args: argparse.Namespace) -> int:
 
 
 def handle_rejudge(args: argparse.Namespace) -> int:
+    from ..compare import rejudge
+
     result = rejudge(args.run_dir, settings_from(args))
     return _report(args, result.summary, result.run_dir)
 

@@ -6,7 +6,6 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ..demo import run_demo
 from .options import stdout
 from .report import print_summary
 
@@ -27,6 +26,8 @@ def register(subparsers: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from ..demo import run_demo
+
     result = run_demo(args.output_dir, show_progress=not args.no_progress)
     console = stdout()
     console.print(f"built {', '.join(str(p) for p in result.model_dirs)}")

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from ..evalsets import load_eval_set, parse_field_map
-from ..gate import GateResult, GateSettings, gate_compare, gate_run
 from .compare import add_judge_options, settings_from
 from .options import (
     SPEC_HELP,
@@ -20,6 +19,9 @@ from .options import (
     print_json,
     stdout,
 )
+
+if TYPE_CHECKING:
+    from ..gate import GateResult
 
 
 def register(subparsers: Any) -> None:
@@ -54,6 +56,8 @@ def register(subparsers: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from ..gate import GateSettings, gate_compare, gate_run
+
     settings = GateSettings(args.min_win_rate, args.margin, args.confidence, args.mode)
     if args.run_dir is not None:
         if args.baseline or args.candidate:

@@ -12,6 +12,7 @@ from .base import (
 )
 from .cached import CachedBackend
 from .mock import MockBackend
+from .streaming import StreamingBackend, can_stream, stream_text
 
 __all__ = [
     "BackendOptions",
@@ -20,8 +21,11 @@ __all__ = [
     "Completion",
     "MockBackend",
     "ModelBackend",
+    "StreamingBackend",
     "backend_schemes",
+    "can_stream",
     "load_backend",
     "register_backend",
     "split_spec",
+    "stream_text",
 ]

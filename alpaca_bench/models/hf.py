@@ -157,7 +157,9 @@ class HFBackend:
         torch, transformers = import_torch_transformers()
         prompt = render_prompt(request, self.tokenizer, request.template)
         encoded = self.tokenizer([prompt], return_tensors="pt", add_special_tokens=True).to(self.device)
-        streamer = transformers.TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True)
+        streamer = transformers.TextIteratorStreamer(
+            self.tokenizer, skip_prompt=True, skip_special_tokens=True
+        )
         kwargs: dict[str, Any] = {
             "max_new_tokens": request.max_tokens,
             "do_sample": request.temperature > 0,

@@ -9,7 +9,6 @@ be too small.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -27,19 +26,26 @@ from .sample_size import minimum_detectable_effect
 def per_prompt_preferences(judgments: Iterable[Judgment]) -> tuple[list[str], NDArray[np.float64]]:
     """Sorted prompt ids and the mean preference of each; unscored judgments are left out.
 
-    All judgments must compare the same baseline with the same candidate.
+    All judgments must compare the same baseline with the same candidate. Vectorised (one
+    bincount, not a mean per prompt) because the leaderboard calls it on every comparison.
     """
-    by_prompt: dict[str, list[float]] = defaultdict(list)
+    prompt_ids: list[str] = []
+    preferences: list[float] = []
     pairs: set[tuple[str, str]] = set()
     for judgment in judgments:
         pairs.add((judgment.baseline, judgment.candidate))
         if judgment.preference is not None:
-            by_prompt[judgment.prompt_id].append(judgment.preference)
+            prompt_ids.append(judgment.prompt_id)
+            preferences.append(judgment.preference)
     if len(pairs) > 1:
         shown = ", ".join(f"{b} vs {c}" for b, c in sorted(pairs))
         raise ValueError(f"judgments of several comparisons ({shown}); summarize one at a time")
-    ids = sorted(by_prompt)
-    return ids, np.array([np.mean(by_prompt[i]) for i in ids], dtype=np.float64)
+    if not prompt_ids:
+        return [], np.zeros(0, dtype=np.float64)
+    ids, inverse = np.unique(np.array(prompt_ids), return_inverse=True)
+    sums = np.bincount(inverse, weights=np.array(preferences, dtype=np.float64), minlength=ids.size)
+    means: NDArray[np.float64] = sums / np.bincount(inverse, minlength=ids.size)
+    return [str(i) for i in ids], means
 
 
 def outcome_counts(preferences: ArrayLike) -> tuple[int, int, int]:

@@ -165,3 +165,32 @@ def test_bad_preferences_are_rejected():
         summarize(np.array([]), np.random.default_rng(0))
     with pytest.raises(ValueError, match="method"):
         bootstrap_ci(np.array([1.0]), np.random.default_rng(0), method="normal")  # type: ignore[arg-type]
+
+
+def test_per_prompt_means_match_a_naive_loop():
+    import random
+    from collections import defaultdict
+
+    from alpaca_bench.records import JudgeInfo, Judgment
+    from alpaca_bench.stats import per_prompt_preferences
+
+    rng = random.Random(3)
+    judgments = [
+        Judgment(
+            prompt_id=f"p{rng.randrange(40):02d}",
+            baseline="a",
+            candidate="b",
+            judge=JudgeInfo(name="j"),
+            first_shown=rng.choice(["baseline", "candidate"]),
+            verdict="tie",
+            preference=rng.choice([None, 0.0, 0.25, 0.5, 1.0, rng.random()]),
+        )
+        for _ in range(400)
+    ]
+    by_prompt = defaultdict(list)
+    for j in judgments:
+        if j.preference is not None:
+            by_prompt[j.prompt_id].append(j.preference)
+    ids, means = per_prompt_preferences(judgments)
+    assert ids == sorted(by_prompt)
+    assert means.tolist() == pytest.approx([sum(v) / len(v) for _, v in sorted(by_prompt.items())], abs=1e-15)

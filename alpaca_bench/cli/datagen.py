@@ -1,0 +1,270 @@
+"""`alpaca-bench datagen --seed-tasks FILE --model SPEC --num N --output FILE` and
+`alpaca-bench datagen dedup INPUT --output OUT`.
+
+Generation options belong to `datagen` itself and `dedup` is its one subcommand, so both
+spellings work without a `generate` word in between; the generation options are checked in the
+handler because argparse cannot require them only when no subcommand is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from ..models.base import BackendOptions
+from .options import SPEC_HELP, add_service_options, call_cache, positive_int, print_json, stdout
+
+GENERATE_HELP = """\
+Generate instruction-following training data the Alpaca way: each request shows the model a few
+sampled seed tasks and asks for new ones; answers are parsed tolerantly, filtered, and kept only
+when their ROUGE-L against the seeds and every kept instruction is at most the threshold.
+Output is Alpaca-format JSONL (instruction, input, output), appended as tasks are kept; re-run
+the same command to resume. Sidecar files next to it: .rejected.jsonl, .requests.jsonl,
+.manifest.json, .report.json."""
+
+DEDUP_HELP = """\
+Remove ROUGE-L near-duplicates from a file, greedily in file order: a record is kept when its
+instruction's ROUGE-L F1 against the references (--against) and every record kept before it is at
+most the threshold. Decisions are identical to the rouge-score package. INPUT and OUTPUT may be
+.json (a list of objects with `instruction`), .jsonl, or .txt (one instruction per line)."""
+
+
+USAGE = """alpaca-bench datagen --seed-tasks FILE --model SPEC --num N --output FILE.jsonl [options]
+       alpaca-bench datagen dedup INPUT --output OUTPUT [--threshold 0.7] [--against FILE] [options]"""
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "datagen",
+        help="generate Alpaca-style instruction data from seed tasks (resumable); `datagen dedup` too",
+        description=GENERATE_HELP,
+        usage=USAGE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_generate_options(parser)
+    parser.set_defaults(handler=handle_generate)
+    commands = parser.add_subparsers(dest="datagen_command", metavar="{dedup}", title="subcommands")
+    dedup = commands.add_parser(
+        "dedup",
+        help="remove ROUGE-L near-duplicates from a file (greedy, in order)",
+        description=DEDUP_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_dedup_options(dedup)
+    dedup.set_defaults(handler=handle_dedup)
+
+
+def _add_generate_options(parser: argparse.ArgumentParser) -> None:
+    main = parser.add_argument_group("what to generate (required unless a subcommand is given)")
+    main.add_argument(
+        "--seed-tasks",
+        type=Path,
+        metavar="FILE",
+        help="seed tasks: self-instruct seed_tasks.jsonl or Alpaca JSON/JSONL",
+    )
+    main.add_argument("--model", metavar="SPEC", help=SPEC_HELP)
+    main.add_argument("--num", type=positive_int, metavar="N", help="number of tasks to keep")
+    main.add_argument(
+        "--output", type=Path, metavar="FILE", help="output .jsonl (Alpaca fields; appended, resumable)"
+    )
+    prompt = parser.add_argument_group("prompting")
+    prompt.add_argument(
+        "--examples-per-prompt",
+        type=positive_int,
+        metavar="N",
+        default=3,
+        help="example tasks shown (default 3)",
+    )
+    prompt.add_argument(
+        "--machine-examples",
+        type=int,
+        metavar="N",
+        default=0,
+        help="how many of those come from tasks already kept (default 0: seeds only)",
+    )
+    prompt.add_argument(
+        "--tasks-per-request",
+        type=positive_int,
+        metavar="N",
+        default=20,
+        help="new tasks asked for (default 20)",
+    )
+    prompt.add_argument(
+        "--format",
+        default="numbered",
+        metavar="{numbered,json}",
+        help="answer layout: numbered (default) or json",
+    )
+    prompt.add_argument("--temperature", type=float, default=1.0, help="default 1.0")
+    prompt.add_argument("--top-p", type=float, default=1.0, help="default 1.0")
+    prompt.add_argument(
+        "--max-tokens", type=positive_int, metavar="N", default=3072, help="per answer (default 3072)"
+    )
+    prompt.add_argument(
+        "--template",
+        choices=["auto", "alpaca", "chat", "raw"],
+        default="auto",
+        help="hf:/vllm: prompt format (default auto)",
+    )
+    keep = parser.add_argument_group("filtering and cost")
+    keep.add_argument(
+        "--similarity-threshold",
+        default="0.7",
+        metavar="F",
+        help="keep an instruction only if its ROUGE-L F1 with each seed and kept one is ≤ this (default 0.7)",
+    )
+    keep.add_argument(
+        "--max-cost", type=float, metavar="USD", help="stop before spending more than this many USD"
+    )
+    keep.add_argument(
+        "--price",
+        metavar="IN,OUT",
+        help="IN,OUT USD per million tokens (default: known OpenAI prices; others 0)",
+    )
+    keep.add_argument(
+        "--patience",
+        type=positive_int,
+        metavar="N",
+        default=50,
+        help="give up (exit 3) after this many requests in a row add no task (default 50)",
+    )
+    add_service_options(parser)
+    local = parser.add_argument_group("local models (hf:, vllm:)")
+    local.add_argument("--batch-size", type=positive_int, default=16, help="hf: batch size (default 16)")
+    local.add_argument("--device", default="auto", help="hf: device (auto, cpu, cuda, …)")
+    local.add_argument("--dtype", default="auto", help="hf:/vllm: dtype")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
+    parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
+
+
+def _add_dedup_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("input", type=Path, metavar="INPUT", help="instructions to deduplicate")
+    parser.add_argument(
+        "--output", type=Path, required=True, metavar="OUTPUT", help="where the kept records go"
+    )
+    parser.add_argument(
+        "--threshold",
+        default="0.7",
+        metavar="F",
+        help="ROUGE-L F1 above which a record is dropped (default 0.7)",
+    )
+    parser.add_argument(
+        "--against",
+        type=Path,
+        metavar="FILE",
+        help="reference instructions compared against but not written (e.g. the seeds)",
+    )
+    parser.add_argument(
+        "--rejected",
+        type=Path,
+        metavar="FILE",
+        help="write dropped records, scores and matches here (.jsonl)",
+    )
+    parser.add_argument(
+        "--workers", type=positive_int, metavar="N", help="threads for scoring (default: all cores)"
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
+
+
+def _require(args: argparse.Namespace) -> None:
+    missing = [
+        f"--{name.replace('_', '-')}"
+        for name in ("seed_tasks", "model", "num", "output")
+        if not getattr(args, name)
+    ]
+    if missing:
+        raise InputError(f"datagen needs {', '.join(missing)} (or use `alpaca-bench datagen dedup`)")
+
+
+def handle_generate(args: argparse.Namespace) -> int:
+    from ..datagen import DatagenConfig, generate_tasks
+    from ..pricing import parse_price
+
+    _require(args)
+    config = DatagenConfig(
+        seed_tasks=args.seed_tasks,
+        model=args.model,
+        num=args.num,
+        output=args.output,
+        examples_per_prompt=args.examples_per_prompt,
+        machine_examples=args.machine_examples,
+        tasks_per_request=args.tasks_per_request,
+        format=args.format,
+        similarity_threshold=args.similarity_threshold,
+        seed=args.seed,
+        temperature=args.temperature,
+        top_p=args.top_p,
+        max_tokens=args.max_tokens,
+        template=args.template,
+        max_cost=args.max_cost,
+        price=parse_price(args.price) if args.price else None,
+        patience=args.patience,
+    )
+    options = BackendOptions(
+        concurrency=args.concurrency,
+        timeout_s=args.timeout,
+        max_retries=args.max_retries,
+        backoff_base_s=args.backoff_base,
+        backoff_cap_s=args.backoff_cap,
+        batch_size=args.batch_size,
+        device=args.device,
+        dtype=args.dtype,
+    )
+    result = generate_tasks(config, options, call_cache(args), show_progress=not args.no_progress)
+    report = result.report
+    if args.json:
+        print_json(
+            {**report.model_dump(mode="json"), "complete": result.complete, "stopped_by": result.stopped_by}
+        )
+        return 0
+    console = stdout()
+    console.print(
+        f"kept {report.kept} of {config.num} tasks → {result.files.output} "
+        f"({report.candidates} candidates, {report.requests} requests, "
+        f"{report.prompt_tokens + report.completion_tokens} tokens, ${report.cost_usd:.4f})"
+    )
+    if report.rejected_by_reason:
+        console.print("rejected: " + ", ".join(f"{k} {v}" for k, v in report.rejected_by_reason.items()))
+    verbs = ", ".join(f"{v.verb} {v.count}" for v in report.top_verbs[:8])
+    console.print(f"diversity: {report.distinct_verbs} leading verbs; most frequent: {verbs}")
+    if not result.complete:
+        console.print(
+            f"stopped at --max-cost ${config.max_cost:g} before reaching {config.num}; "
+            "re-run with a higher --max-cost to continue"
+        )
+    console.print(f"report: {result.files.report}")
+    return 0
+
+
+def handle_dedup(args: argparse.Namespace) -> int:
+    from ..datagen import dedup_file
+
+    result = dedup_file(
+        args.input,
+        args.output,
+        threshold=args.threshold,
+        against=args.against,
+        rejected=args.rejected,
+        workers=args.workers,
+        show_progress=not args.no_progress,
+    )
+    if args.json:
+        print_json(
+            {
+                "input": str(args.input),
+                "output": str(result.output),
+                "total": result.total,
+                "kept": result.kept,
+                "rejected": result.rejected,
+                "seconds": round(result.seconds, 3),
+            }
+        )
+        return 0
+    stdout().print(
+        f"kept {result.kept} of {result.total} ({result.rejected} near-duplicates removed) "
+        f"in {result.seconds:.2f}s → {result.output}"
+    )
+    return 0

@@ -1,0 +1,207 @@
+"""Prompt-level view of one comparison: what the leaderboard's Explorer page lists.
+
+For each prompt: the instruction, both outputs, every verdict of the comparison's judge with its
+raw answer, people's ratings of the same pair, and the gaming flags `scan_outputs` raises. The
+instruction text comes from `<root>/<eval-set>/prompts.jsonl` when the results folder carries
+its prompts (battles do), else from the eval set the run names; outputs and verdicts are there
+either way.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .errors import AlpacaBenchError
+from .evalsets import load_eval_set
+from .files import JsonlLog
+from .records import Judgment, Prompt
+from .results_index import (
+    HUMAN,
+    Comparison,
+    ResultsIndex,
+    comparisons_of_pair,
+    read_records,
+)
+from .scan import scan_outputs
+from .stats import per_prompt_preferences
+from .store import RunFolder
+
+logger = logging.getLogger(__name__)
+
+Outcome = Literal["candidate wins", "baseline wins", "tie", "unscored", "not judged"]
+OUTCOMES: tuple[Outcome, ...] = ("candidate wins", "baseline wins", "tie", "unscored", "not judged")
+NO_CATEGORY = "(none)"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One judgment as shown: positional verdict, candidate-centric preference, raw answer."""
+
+    first_shown: str
+    verdict: str
+    preference: float | None
+    raw: str
+    rater: str | None = None
+    both_bad: bool = False
+
+
+@dataclass(frozen=True)
+class ExplorerRow:
+    prompt_id: str
+    category: str
+    instruction: str
+    input: str
+    baseline_output: str
+    candidate_output: str
+    outcome: Outcome
+    preference: float | None
+    verdicts: list[Verdict] = field(default_factory=list)
+    human: list[Verdict] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.flags)
+
+
+def explorer_rows(index: ResultsIndex, comparison: Comparison) -> list[ExplorerRow]:
+    """Every prompt with outputs from both models, in eval-set order; memoised per comparison."""
+    built: list[ExplorerRow] = index.memo(("explorer", comparison.key), lambda _key: _rows(index, comparison))
+    return built
+
+
+def filter_rows(
+    rows: Sequence[ExplorerRow],
+    *,
+    categories: Collection[str] = (),
+    outcomes: Collection[str] = (),
+    flagged: bool | None = None,
+    search: str = "",
+) -> list[ExplorerRow]:
+    """Rows matching every given filter; empty collections and None mean "any"."""
+    needle = search.strip().casefold()
+    return [
+        row
+        for row in rows
+        if (not categories or row.category in categories)
+        and (not outcomes or row.outcome in outcomes)
+        and (flagged is None or row.flagged == flagged)
+        and (not needle or needle in _haystack(row))
+    ]
+
+
+def _haystack(row: ExplorerRow) -> str:
+    return "\n".join(
+        (row.prompt_id, row.instruction, row.input, row.baseline_output, row.candidate_output)
+    ).casefold()
+
+
+def prompts_of(index: ResultsIndex, comparison: Comparison) -> dict[str, Prompt]:
+    """The eval set's prompts by id (empty when neither the results nor the library have it)."""
+    found: dict[str, Prompt] = index.memo(
+        ("prompts", comparison.eval_set), lambda _name: _load_prompts(index, comparison)
+    )
+    return found
+
+
+def _load_prompts(index: ResultsIndex, comparison: Comparison) -> dict[str, Prompt]:
+    carried = index.root / comparison.eval_set / "prompts.jsonl"
+    if carried.is_file():
+        return {p.id: p for p in read_records(JsonlLog(carried), Prompt)}
+    manifest = RunFolder(comparison.path).manifest()
+    for spec in (manifest.eval_set, manifest.eval_set_source):
+        if not spec:
+            continue
+        try:
+            return {p.id: p for p in load_eval_set(spec)}
+        except AlpacaBenchError as exc:
+            logger.info("eval set %r not loadable: %s", spec, exc)
+    logger.warning("prompts of eval set %r not found; the explorer shows ids only", comparison.eval_set)
+    return {}
+
+
+def _rows(index: ResultsIndex, comparison: Comparison) -> list[ExplorerRow]:
+    prompts = prompts_of(index, comparison)
+    outputs_b, outputs_c = comparison.baseline_outputs, comparison.candidate_outputs
+    ids = [pid for pid in prompts if pid in outputs_b and pid in outputs_c]
+    ids += sorted((outputs_b.keys() & outputs_c.keys()) - set(ids))
+    mean_ids, means = per_prompt_preferences(comparison.judgments)
+    mean = dict(zip(mean_ids, means.tolist(), strict=True))
+    verdicts = _by_prompt(comparison.judgments, flip=False)
+    human = _human_ratings(index, comparison)
+    flags = _flags(comparison)
+    rows = []
+    for pid in ids:
+        prompt = prompts.get(pid)
+        rows.append(
+            ExplorerRow(
+                prompt_id=pid,
+                category=(prompt.category if prompt else None) or NO_CATEGORY,
+                instruction=prompt.instruction if prompt else "",
+                input=prompt.input if prompt else "",
+                baseline_output=outputs_b[pid].output,
+                candidate_output=outputs_c[pid].output,
+                outcome=_outcome(mean.get(pid), bool(verdicts.get(pid))),
+                preference=mean.get(pid),
+                verdicts=verdicts.get(pid, []),
+                human=human.get(pid, []),
+                flags=flags.get(pid, []),
+            )
+        )
+    return rows
+
+
+def _outcome(preference: float | None, judged: bool) -> Outcome:
+    if preference is None:
+        return "unscored" if judged else "not judged"
+    if preference > 0.5:
+        return "candidate wins"
+    return "baseline wins" if preference < 0.5 else "tie"
+
+
+def _human_ratings(index: ResultsIndex, comparison: Comparison) -> dict[str, list[Verdict]]:
+    """People's ratings of the same two models (stored either way round), candidate-centric."""
+    if comparison.judge == HUMAN:
+        return {}
+    found: dict[str, list[Verdict]] = {}
+    for other in comparisons_of_pair(index, comparison):
+        if other.judge == HUMAN:
+            flip = other.candidate != comparison.candidate
+            for pid, items in _by_prompt(other.judgments, flip).items():
+                found.setdefault(pid, []).extend(items)
+    return found
+
+
+def _by_prompt(judgments: Sequence[Judgment], flip: bool) -> dict[str, list[Verdict]]:
+    found: dict[str, list[Verdict]] = {}
+    for j in judgments:
+        preference = j.preference if j.preference is None or not flip else 1.0 - j.preference
+        first = j.first_shown if not flip else ("candidate" if j.first_shown == "baseline" else "baseline")
+        found.setdefault(j.prompt_id, []).append(
+            Verdict(first, j.verdict, preference, _raw_text(j.raw), j.rater, j.flagged)
+        )
+    return found
+
+
+def _raw_text(raw: Any) -> str:
+    if raw is None:
+        return ""
+    if isinstance(raw, str):
+        return raw
+    return json.dumps(raw, indent=2, ensure_ascii=False, default=str)
+
+
+def _flags(comparison: Comparison) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for side, outputs in (
+        ("baseline", comparison.baseline_outputs),
+        ("candidate", comparison.candidate_outputs),
+    ):
+        report = scan_outputs({pid: g.output for pid, g in outputs.items()})
+        for pid, flags in report.flags.items():
+            found.setdefault(pid, []).extend(f"{side}: {f.reason} ({f.detail})" for f in flags)
+    return found

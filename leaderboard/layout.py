@@ -1,0 +1,45 @@
+"""The app's frame: page choice in the sidebar (kept in the URL as `?page=`), the results
+folder in use, and one-line errors instead of tracebacks for bad input."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import streamlit as st
+
+from alpaca_bench.errors import AlpacaBenchError
+
+from . import page_battle, page_explorer, page_head_to_head, page_judges, page_leaderboard
+from .context import PageContext
+from .render import escape_markdown
+from .settings import app_settings
+
+Page = Callable[[PageContext], None]
+
+PAGES: dict[str, Page] = {
+    "Leaderboard": page_leaderboard.render,
+    "Head-to-head": page_head_to_head.render,
+    "Explorer": page_explorer.render,
+    "Judges": page_judges.render,
+    "Battle": page_battle.render,
+}
+
+
+def slug(name: str) -> str:
+    return name.lower()
+
+
+def main(argv: Sequence[str]) -> None:
+    st.set_page_config(page_title="alpaca-bench leaderboard", layout="wide")
+    settings = app_settings(argv)
+    names = list(PAGES)
+    by_slug = {slug(name): name for name in names}
+    requested = by_slug.get(str(st.query_params.get("page", "")), names[0])
+    choice = st.sidebar.radio("Page", names, index=names.index(requested), key="page")
+    st.query_params["page"] = slug(choice)
+    st.sidebar.caption("Results folder")
+    st.sidebar.text(str(settings.results))
+    try:
+        PAGES[choice](PageContext(settings))
+    except AlpacaBenchError as exc:
+        st.error(escape_markdown(str(exc)))

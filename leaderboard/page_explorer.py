@@ -1,0 +1,130 @@
+"""Explorer: prompt by prompt through one comparison, with filters.
+
+Everything shown here that came from a file (prompts, outputs, judge answers, flags) goes
+through `st.text` or a data frame; nothing untrusted is ever rendered as HTML or Markdown.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from alpaca_bench.explorer import OUTCOMES, ExplorerRow, Verdict, explorer_rows, filter_rows
+from alpaca_bench.results_index import Comparison, ResultsIndex
+
+from .choices import has_results
+from .context import PageContext
+from .render import escape_markdown, heading, percent, plain
+
+PAGE_SIZE = 10
+FLAG_FILTERS = {"any": None, "flagged only": True, "not flagged": False}
+
+
+def render(ctx: PageContext) -> None:
+    st.title("Explorer")
+    index = ctx.index()
+    if not has_results(index):
+        return
+    comparison = _choose(index)
+    _summary(comparison)
+    rows = explorer_rows(index, comparison)
+    shown = _filtered(rows)
+    st.caption(f"{len(shown)} of {len(rows)} prompts match.")
+    if not shown:
+        return
+    pages = (len(shown) + PAGE_SIZE - 1) // PAGE_SIZE
+    page = int(st.number_input("Page", min_value=1, max_value=pages, value=1, key="ex_page"))
+    for row in shown[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]:
+        _prompt(row, comparison)
+
+
+def _choose(index: ResultsIndex) -> Comparison:
+    """A comparison, preselected from `?comparison=KEY` when the link carries one."""
+    keys = [c.key for c in index.comparisons]
+    labels = {c.key: c.label for c in index.comparisons}
+    wanted = str(st.query_params.get("comparison", ""))
+    start = keys.index(wanted) if wanted in keys else 0
+    key = str(
+        st.selectbox("Comparison", keys, index=start, format_func=labels.__getitem__, key="ex_comparison")
+    )
+    st.query_params["comparison"] = key
+    return index.comparison(key)
+
+
+def _summary(c: Comparison) -> None:
+    s = c.summary
+    cols = st.columns(5)
+    cols[0].metric("Win rate", percent(s.win_rate))
+    cols[1].metric("95% CI", f"{percent(s.ci.low)} – {percent(s.ci.high)}" if s.ci else "–")
+    cols[2].metric("Prompts", s.n)
+    cols[3].metric("W / L / T", f"{s.wins} / {s.losses} / {s.ties}")
+    cols[4].metric("Unscored", s.unscored)
+
+
+def _filtered(rows: list[ExplorerRow]) -> list[ExplorerRow]:
+    left, middle, right = st.columns(3)
+    categories = left.multiselect("Category", sorted({r.category for r in rows}), key="ex_categories")
+    outcomes = middle.multiselect("Verdict", list(OUTCOMES), key="ex_outcomes")
+    flagged = right.radio("Gaming flags", list(FLAG_FILTERS), horizontal=True, key="ex_flagged")
+    search = st.text_input("Search prompts and outputs", key="ex_search")
+    return filter_rows(
+        rows,
+        categories=categories,
+        outcomes=outcomes,
+        flagged=FLAG_FILTERS[str(flagged)],
+        search=search or "",
+    )
+
+
+def _prompt(row: ExplorerRow, c: Comparison) -> None:
+    with st.container(border=True):
+        st.text(
+            f"{row.prompt_id} · {row.category} · {row.outcome}"
+            + (f" · preference {row.preference:.2f}" if row.preference is not None else "")
+        )
+        plain("Instruction", row.instruction or "(prompt text not available)")
+        if row.input:
+            plain("Input", row.input)
+        left, right = st.columns(2)
+        with left:
+            heading(f"Baseline: {c.baseline}", 5)
+            st.text(row.baseline_output or "(empty)")
+        with right:
+            heading(f"Candidate: {c.candidate}", 5)
+            st.text(row.candidate_output or "(empty)")
+        for flag in row.flags:
+            st.text(f"⚠ flagged: {flag}")
+        _verdicts(f"Judge {c.judge}", row.verdicts)
+        if row.human:
+            st.caption("Human ratings")
+            st.dataframe(_ratings(row.human), hide_index=True)
+
+
+def _verdicts(title: str, verdicts: list[Verdict]) -> None:
+    if not verdicts:
+        st.caption(escape_markdown(f"{title}: not judged"))
+        return
+    for v in verdicts:
+        who = f" · rater {v.rater}" if v.rater else ""
+        preference = "unscored" if v.preference is None else f"{v.preference:.2f}"
+        st.text(
+            f"{title}{who}: {v.verdict} ({v.first_shown} shown first) · candidate preference {preference}"
+        )
+        if v.raw:
+            with st.expander("Raw judge answer"):
+                st.text(v.raw)
+
+
+def _ratings(verdicts: list[Verdict]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "rater": v.rater,
+                "verdict": v.verdict,
+                "shown first": v.first_shown,
+                "candidate preference": v.preference,
+                "both bad": v.both_bad,
+            }
+            for v in verdicts
+        ]
+    )
