@@ -21,6 +21,8 @@ from .records import stable_hash
 
 logger = logging.getLogger(__name__)
 
+SETUP_TIMEOUT_S = 60.0
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS calls (
     key TEXT PRIMARY KEY,
@@ -45,17 +47,33 @@ class CallCache:
 
     def _connect(self) -> sqlite3.Connection:
         if self._conn is None:
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                conn = sqlite3.connect(self.path, timeout=60, check_same_thread=False)
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA synchronous=NORMAL")
-                conn.execute(_SCHEMA)
-                conn.commit()
-            except (sqlite3.Error, OSError) as exc:
-                raise ServiceError(f"{self.path}: cannot open the call cache ({exc})") from None
-            self._conn = conn
+            deadline = time.monotonic() + SETUP_TIMEOUT_S
+            while True:
+                try:
+                    self._conn = self._open()
+                    break
+                except sqlite3.OperationalError as exc:
+                    # switching to WAL takes a lock that ignores the busy timeout when several
+                    # processes create the database at once: wait and try again
+                    if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() > deadline:
+                        raise ServiceError(f"{self.path}: cannot open the call cache ({exc})") from None
+                    time.sleep(0.05)
+                except (sqlite3.Error, OSError) as exc:
+                    raise ServiceError(f"{self.path}: cannot open the call cache ({exc})") from None
         return self._conn
+
+    def _open(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, timeout=60, check_same_thread=False)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute(_SCHEMA)
+            conn.commit()
+        except BaseException:
+            conn.close()
+            raise
+        return conn
 
     def get(self, key: str) -> Any | None:
         with self._lock:

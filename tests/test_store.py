@@ -106,3 +106,27 @@ def test_atomic_write_leaves_no_temp_files(tmp_path):
     atomic_write_json(tmp_path / "s.json", {"x": 2})
     assert os.listdir(tmp_path) == ["s.json"]
     assert (tmp_path / "s.json").read_text().strip().endswith("}")
+
+
+def _open_and_write(path, worker, start):
+    import time
+
+    while time.time() < start:
+        pass
+    CallCache(path).put(f"k{worker}", "t", {"w": worker})
+
+
+def test_many_processes_creating_the_cache_at_once(tmp_path):
+    """Switching a new database to WAL can report 'locked' without waiting; opening must retry."""
+    import time
+
+    path = tmp_path / "fresh" / "calls.sqlite"
+    start = time.time() + 1.5
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_open_and_write, args=(path, w, start)) for w in range(6)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+        assert p.exitcode == 0
+    assert CallCache(path).count() == 6
