@@ -7,7 +7,6 @@ orchestrator's job, which is also the only place that knows the model names.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
@@ -15,6 +14,7 @@ from typing import Any, Protocol, runtime_checkable
 from alpaca_bench.errors import InputError
 from alpaca_bench.evalsets import EvalSet
 from alpaca_bench.records import Position, Prompt, Usage, Verdict
+from alpaca_bench.registry import LazyRegistry
 
 DEFAULT_JUDGE = "openai:gpt-4o-mini"
 
@@ -94,21 +94,23 @@ class JudgeOptions:
 
 JudgeFactory = Callable[[str, JudgeOptions], Judge]
 
-_REGISTRY: dict[str, str | JudgeFactory] = {
-    "openai": "alpaca_bench.judges.llm:LLMJudge",
-    "hf": "alpaca_bench.judges.llm:LLMJudge",
-    "vllm": "alpaca_bench.judges.llm:LLMJudge",
-    "rouge": "alpaca_bench.judges.reference:RougeJudge",
-    "embedding": "alpaca_bench.judges.reference:EmbeddingJudge",
-}
+_REGISTRY: LazyRegistry[JudgeFactory] = LazyRegistry(
+    {
+        "openai": "alpaca_bench.judges.llm:LLMJudge",
+        "hf": "alpaca_bench.judges.llm:LLMJudge",
+        "vllm": "alpaca_bench.judges.llm:LLMJudge",
+        "rouge": "alpaca_bench.judges.reference:RougeJudge",
+        "embedding": "alpaca_bench.judges.reference:EmbeddingJudge",
+    }
+)
 
 
 def register_judge(scheme: str, factory: JudgeFactory | str) -> None:
-    _REGISTRY[scheme] = factory
+    _REGISTRY.register(scheme, factory)
 
 
 def judge_schemes() -> list[str]:
-    return sorted(_REGISTRY)
+    return _REGISTRY.names()
 
 
 def load_judge(spec: str, options: JudgeOptions | None = None) -> Judge:
@@ -118,9 +120,4 @@ def load_judge(spec: str, options: JudgeOptions | None = None) -> Judge:
         raise InputError(
             f"unknown judge {spec!r}; use one of " + ", ".join(f"{s}:…" for s in judge_schemes())
         )
-    entry = _REGISTRY[scheme]
-    if isinstance(entry, str):
-        module, _, attr = entry.partition(":")
-        entry = getattr(importlib.import_module(module), attr)
-    factory: JudgeFactory = entry  # type: ignore[assignment]
-    return factory(spec, options or JudgeOptions())
+    return _REGISTRY.get(scheme)(spec, options or JudgeOptions())

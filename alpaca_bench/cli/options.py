@@ -31,6 +31,16 @@ def positive_int(text: str) -> int:
     return value
 
 
+def seed_value(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a seed of at least 0, got {value}")
+    return value
+
+
 def add_eval_set_option(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("eval set")
     group.add_argument(

@@ -8,7 +8,7 @@ from typing import Any
 
 from rich.table import Table
 
-from .options import positive_int, print_json, stdout
+from .options import positive_int, print_json, seed_value, stdout
 
 
 def register(subparsers: Any) -> None:
@@ -41,7 +41,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--n-boot", type=positive_int, default=10_000, help="bootstrap resamples (default 10000)"
     )
-    parser.add_argument("--seed", type=_seed, default=0, help="bootstrap seed (default 0)")
+    parser.add_argument("--seed", type=seed_value, default=0, help="bootstrap seed (default 0)")
     parser.add_argument(
         "--json",
         action="store_true",
@@ -73,16 +73,6 @@ def handle(args: argparse.Namespace) -> int:
         console.width = max(console.width, console.measure(table, options=wide).maximum)
     console.print(table)
     return 0
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a seed of at least 0, got {value}")
-    return value
 
 
 def _pct(value: float | None, digits: int = 1) -> str:

@@ -8,7 +8,6 @@ arrives, which is what makes every run resumable.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from ..errors import InputError
 from ..records import Prompt, Usage
+from ..registry import LazyRegistry
 
 
 @dataclass
@@ -140,23 +140,25 @@ class Admission(Protocol):
 
 Factory = Callable[[str, BackendOptions], ModelBackend]
 
-# scheme -> "module:attribute" so heavy backends are imported only when used
-_REGISTRY: dict[str, str | Factory] = {
-    "hf": "alpaca_bench.models.hf:HFBackend",
-    "openai": "alpaca_bench.models.openai_api:OpenAIBackend",
-    "vllm": "alpaca_bench.models.vllm:VLLMBackend",
-    "file": "alpaca_bench.models.file:FileBackend",
-    "mock": "alpaca_bench.models.mock:MockBackend",
-}
+# heavy backends are imported only when a spec names them
+_REGISTRY: LazyRegistry[Factory] = LazyRegistry(
+    {
+        "hf": "alpaca_bench.models.hf:HFBackend",
+        "openai": "alpaca_bench.models.openai_api:OpenAIBackend",
+        "vllm": "alpaca_bench.models.vllm:VLLMBackend",
+        "file": "alpaca_bench.models.file:FileBackend",
+        "mock": "alpaca_bench.models.mock:MockBackend",
+    }
+)
 
 
 def register_backend(scheme: str, factory: Factory | str) -> None:
     """Add a scheme: a factory `(rest, options) -> ModelBackend` or a 'module:attr' path."""
-    _REGISTRY[scheme] = factory
+    _REGISTRY.register(scheme, factory)
 
 
 def backend_schemes() -> list[str]:
-    return sorted(_REGISTRY)
+    return _REGISTRY.names()
 
 
 def split_spec(spec: str) -> tuple[str, str]:
@@ -180,15 +182,7 @@ def split_spec(spec: str) -> tuple[str, str]:
     return scheme, rest
 
 
-def _resolve(entry: str | Factory) -> Factory:
-    if not isinstance(entry, str):
-        return entry
-    module_name, _, attr = entry.partition(":")
-    factory: Factory = getattr(importlib.import_module(module_name), attr)
-    return factory
-
-
 def load_backend(spec: str, options: BackendOptions | None = None) -> ModelBackend:
     """Build (but do not start) the backend a spec names."""
     scheme, rest = split_spec(spec)
-    return _resolve(_REGISTRY[scheme])(rest, options or BackendOptions())
+    return _REGISTRY.get(scheme)(rest, options or BackendOptions())

@@ -146,7 +146,8 @@ class OpenAIBackend:
         chars = sum(len(m["content"]) for m in request.messages)
         return await admission.admit(request.key, chars, request.max_tokens)
 
-    async def _call(self, request: ChatRequest) -> Completion:
+    def _request_kwargs(self, request: ChatRequest) -> dict[str, Any]:
+        """The chat-completions arguments for a request (shared by plain and streamed calls)."""
         kwargs: dict[str, Any] = {
             "model": self.model,
             "messages": request.messages,
@@ -159,6 +160,10 @@ class OpenAIBackend:
         if request.logprobs:
             kwargs["logprobs"] = True
             kwargs["top_logprobs"] = request.logprobs
+        return kwargs
+
+    async def _call(self, request: ChatRequest) -> Completion:
+        kwargs = self._request_kwargs(request)
         started = time.perf_counter()
         response = await self._client.chat.completions.create(**kwargs)
         latency = time.perf_counter() - started
@@ -185,16 +190,7 @@ class OpenAIBackend:
         import openai
 
         self._get_client()
-        kwargs: dict[str, Any] = {
-            "model": self.model,
-            "messages": request.messages,
-            "max_tokens": request.max_tokens,
-            "temperature": request.temperature,
-            "top_p": request.top_p,
-            "stream": True,
-        }
-        if request.seed is not None:
-            kwargs["seed"] = request.seed
+        kwargs = {**self._request_kwargs(request), "stream": True}
         if not await self._admitted(request):
             raise ServiceError(f"{self.name}: the spending limit stops further calls")
         try:
