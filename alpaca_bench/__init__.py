@@ -28,14 +28,38 @@ from .records import (
 )
 from .store import ResultsRoot, RunFolder, open_run
 
+# The comparison machinery pulls in scipy; it loads on first use so `import alpaca_bench` stays light.
+_LAZY = {
+    "CompareResult": "comparison",
+    "CompareSettings": "comparison",
+    "compare": "comparison",
+    "rejudge": "comparison",
+    "GateSettings": "gate",
+    "gate_compare": "gate",
+    "gate_run": "gate",
+    "summarize_run": "summary",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "AlpacaBenchError",
     "BackendOptions",
     "ChatRequest",
+    "CompareResult",
+    "CompareSettings",
     "ComparisonSummary",
     "Completion",
     "EvalSet",
     "GateFailed",
+    "GateSettings",
     "Generation",
     "GenerationConfig",
     "GenerationRun",
@@ -51,11 +75,16 @@ __all__ = [
     "Usage",
     "alpaca_prompt",
     "available_eval_sets",
+    "compare",
+    "gate_compare",
+    "gate_run",
     "generate",
     "load_backend",
     "load_eval_set",
     "open_run",
     "register_backend",
     "register_eval_set",
+    "rejudge",
+    "summarize_run",
     "user_message",
 ]

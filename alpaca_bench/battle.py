@@ -34,7 +34,6 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .compare import pair_hash
 from .errors import InputError
 from .evalsets import EvalSet
 from .files import JsonlLog, first_error, read_text_strict
@@ -42,7 +41,16 @@ from .generation import build_request, generation_hash
 from .models.base import BackendOptions, ModelBackend, load_backend, split_spec
 from .models.streaming import stream_text
 from .records import Generation, GenerationConfig, JudgeInfo, Judgment, Position, Prompt, stable_hash
-from .store import GenerationStore, JudgeSpec, ResultsRoot, RunFolder, RunManifest, SideInfo, sanitize_name
+from .store import (
+    GenerationStore,
+    JudgeSpec,
+    ResultsRoot,
+    RunFolder,
+    RunManifest,
+    SideInfo,
+    pair_hash,
+    sanitize_name,
+)
 from .summary import summarize_run
 
 logger = logging.getLogger(__name__)

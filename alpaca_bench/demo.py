@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from .compare import CompareResult, CompareSettings, compare
+from .comparison import CompareResult, CompareSettings, compare
 from .evalsets import load_eval_set
 from .models.base import BackendOptions
 from .records import GenerationConfig

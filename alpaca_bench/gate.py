@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from .compare import CompareSettings, compare
+from .comparison import CompareSettings, compare
 from .errors import InputError
 from .records import ComparisonSummary
 from .stats import minimum_detectable_effect

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from .errors import InputError
 from .files import JsonlLog, atomic_write_json, first_error, read_text_strict
 from .provenance import git_revision, package_versions
-from .records import Generation, Judgment, utcnow
+from .records import Generation, Judgment, stable_hash, utcnow
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._+=-]+")
 MAX_NAME = 100
@@ -92,6 +92,11 @@ def provenance() -> dict[str, Any]:
         "git_revision": git_revision(),
         "updated_at": utcnow().isoformat(),
     }
+
+
+def pair_hash(baseline_output: str, candidate_output: str) -> str:
+    """Identifies the exact pair judged; a changed output means a new judgment."""
+    return stable_hash([baseline_output, candidate_output])
 
 
 def judgment_key(value: dict[str, Any]) -> tuple[Any, ...]:

@@ -17,10 +17,10 @@ import numpy as np
 from .errors import AlpacaBenchError
 from .evalsets import EvalSet, load_eval_set
 from .provenance import package_versions
-from .records import ComparisonSummary, Generation, Interval, Judgment, stable_hash
+from .records import ComparisonSummary, Generation, Interval, Judgment
 from .scan import scan_outputs
 from .stats import per_prompt_preferences, position_consistency_of, summarize
-from .store import RunFolder, RunManifest
+from .store import RunFolder, RunManifest, pair_hash
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ def current_judgments(
 ) -> list[Judgment]:
     """Judgments by this judge of the outputs the run holds now."""
     pairs = {
-        pid: stable_hash([baseline[pid].output, candidate[pid].output])
+        pid: pair_hash(baseline[pid].output, candidate[pid].output)
         for pid in baseline.keys() & candidate.keys()
     }
     return [

@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from alpaca_bench.compare import CompareSettings, compare
+from alpaca_bench.comparison import CompareSettings, compare
 from alpaca_bench.models import BackendOptions
 from alpaca_bench.testing import Reply, ScriptedOpenAIServer
 

@@ -21,12 +21,19 @@ from pathlib import Path
 
 import numpy as np
 
-from alpaca_bench.compare import pair_hash
 from alpaca_bench.evalsets import EvalSet
 from alpaca_bench.files import JsonlLog
 from alpaca_bench.records import Generation, JudgeInfo, Judgment, Prompt, Usage, stable_hash
 from alpaca_bench.results_index import IndexSettings, ResultsIndex
-from alpaca_bench.store import GenerationStore, JudgeSpec, ResultsRoot, RunFolder, RunManifest, SideInfo
+from alpaca_bench.store import (
+    GenerationStore,
+    JudgeSpec,
+    ResultsRoot,
+    RunFolder,
+    RunManifest,
+    SideInfo,
+    pair_hash,
+)
 from alpaca_bench.summary import summarize_run
 
 EVAL_SET = "bench-805"

@@ -24,7 +24,7 @@ from .options import (
 from .report import print_summary, summary_json
 
 if TYPE_CHECKING:  # the comparison machinery (statistics, scipy) loads only when a command runs
-    from ..compare import CompareSettings
+    from ..comparison import CompareSettings
 
 
 def add_judge_options(parser: argparse.ArgumentParser) -> None:
@@ -99,7 +99,7 @@ def register(subparsers: Any) -> None:
 
 
 def settings_from(args: argparse.Namespace) -> CompareSettings:
-    from ..compare import CompareSettings
+    from ..comparison import CompareSettings
 
     return CompareSettings(
         limit=args.limit,
@@ -121,7 +121,7 @@ def settings_from(args: argparse.Namespace) -> CompareSettings:
 
 
 def handle_compare(args: argparse.Namespace) -> int:
-    from ..compare import compare
+    from ..comparison import compare
 
     settings = settings_from(args)
     settings.eval_set = load_eval_set(args.eval_set, parse_field_map(args.field_map))
@@ -132,7 +132,7 @@ def handle_compare(args: argparse.Namespace) -> int:
 
 
 def handle_rejudge(args: argparse.Namespace) -> int:
-    from ..compare import rejudge
+    from ..comparison import rejudge
 
     result = rejudge(args.run_dir, settings_from(args))
     return _report(args, result.summary, result.run_dir)

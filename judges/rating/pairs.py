@@ -13,11 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from alpaca_bench.compare import pair_hash
 from alpaca_bench.errors import AlpacaBenchError, InputError
 from alpaca_bench.evalsets import EvalSet, load_eval_set
 from alpaca_bench.records import Position, Prompt
-from alpaca_bench.store import RunFolder, RunManifest
+from alpaca_bench.store import RunFolder, RunManifest, pair_hash
 
 
 @dataclass(frozen=True)

@@ -20,11 +20,10 @@ from typing import Any
 import pytest
 from test_rate_fixtures import make_run, outputs
 
-from alpaca_bench.compare import pair_hash
 from alpaca_bench.judges.agreement_report import agreement_report
 from alpaca_bench.records import JudgeInfo, Judgment, Position
 from alpaca_bench.stats import Agreement
-from alpaca_bench.store import RunFolder
+from alpaca_bench.store import RunFolder, pair_hash
 
 PROMPTS = ["demo-04", "demo-05", "demo-06", "demo-07", "demo-08", "demo-09"]
 W, L, T = 1.0, 0.0, 0.5

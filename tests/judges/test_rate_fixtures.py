@@ -10,7 +10,7 @@ from typing import Any
 
 from rich.console import Console
 
-from alpaca_bench.compare import CompareSettings, compare
+from alpaca_bench.comparison import CompareSettings, compare
 from alpaca_bench.evalsets import load_eval_set
 
 BASELINE, CANDIDATE = "zebra-7b", "okapi-13b"

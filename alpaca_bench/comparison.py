@@ -25,7 +25,16 @@ from .models.base import BackendOptions, ModelBackend, load_backend
 from .pricing import Price
 from .progress import progress_bar
 from .records import ComparisonSummary, GenerationConfig, JudgeInfo, Judgment, Position, Prompt, stable_hash
-from .store import GenerationStore, JudgeSpec, ResultsRoot, RunFolder, RunManifest, SideInfo, open_run
+from .store import (
+    GenerationStore,
+    JudgeSpec,
+    ResultsRoot,
+    RunFolder,
+    RunManifest,
+    SideInfo,
+    open_run,
+    pair_hash,
+)
 from .summary import summarize_run
 
 logger = logging.getLogger(__name__)
@@ -63,11 +72,6 @@ class CompareResult:
     summary: ComparisonSummary
     run_dir: Path
     judge_calls: int
-
-
-def pair_hash(baseline_output: str, candidate_output: str) -> str:
-    """Identifies the exact pair judged; a changed output means a new judgment."""
-    return stable_hash([baseline_output, candidate_output])
 
 
 def first_shown(seed: int, prompt_id: str) -> Position:
