@@ -46,10 +46,10 @@ def test_reference_judges_need_references(data_dir):
 
 def test_embedding_judge_with_a_tiny_local_model(tmp_path, tiny_model_dir):
     import sentence_transformers as st
-    from sentence_transformers import models
+    from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
 
-    word = models.Transformer(str(tiny_model_dir))
-    pooling = models.Pooling(word.get_embedding_dimension(), pooling_mode="mean")
+    word = Transformer(str(tiny_model_dir))
+    pooling = Pooling(word.get_embedding_dimension(), pooling_mode="mean")
     st.SentenceTransformer(modules=[word, pooling], device="cpu").save(str(tmp_path / "emb"))
     judge = load_judge(f"embedding:{tmp_path / 'emb'}", JudgeOptions(device="cpu"))
     tasks = [PairTask("1", PROMPT, PROMPT.reference, "completely different words here", "baseline")]
