@@ -90,3 +90,13 @@ def test_spec_schemes(spec, scheme):
 def test_bad_specs(spec):
     with pytest.raises(InputError):
         split_spec(spec)
+
+
+def test_vllm_without_vllm_installed_says_how_to_install(cli, tmp_path):
+    import importlib.util
+
+    assert importlib.util.find_spec("vllm") is None, "this test covers machines without vLLM (like CI)"
+    result = cli("generate", "vllm:some/model", "--eval-set", "demo", "--output-dir", tmp_path / "out")
+    assert result.code == 2
+    assert "pip install 'alpaca-bench[vllm]'" in result.err and result.err.count("\n") == 1
+    assert not (tmp_path / "out").exists()
