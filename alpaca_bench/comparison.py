@@ -13,7 +13,7 @@ import asyncio
 import hashlib
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .cache import CallCache, NullCache
@@ -44,7 +44,11 @@ __all__ = ["DEFAULT_JUDGE", "CompareResult", "CompareSettings", "Comparison", "c
 
 @dataclass
 class CompareSettings:
-    """Everything `compare` can be told; defaults match the CLI's."""
+    """Everything `compare` can be told; defaults match the CLI's.
+
+    `backend` is for the two models; `judge_backend` for the judge's own model (None: the same
+    settings as the models, which is what one `--device`/`--dtype` on the command line means).
+    """
 
     eval_set: str | EvalSet = "self-instruct"
     limit: int | None = None
@@ -60,6 +64,8 @@ class CompareSettings:
     max_cost_usd: float | None = None
     generation: GenerationConfig = field(default_factory=GenerationConfig)
     backend: BackendOptions = field(default_factory=BackendOptions)
+    judge_backend: BackendOptions | None = None
+    tie_margin: float | None = None
     baseline_name: str | None = None
     candidate_name: str | None = None
     exclude_flagged: bool = False
@@ -85,25 +91,21 @@ def orders(settings: CompareSettings, prompt_id: str) -> list[Position]:
 
 
 def judge_options(settings: CompareSettings) -> JudgeOptions:
+    """The judge's settings; its backend gets the whole judge (or model) backend settings."""
+    backend = settings.judge_backend or settings.backend
     return JudgeOptions(
         template=settings.judge_template,
         parse_retries=settings.parse_retries,
-        concurrency=settings.backend.concurrency,
-        timeout_s=settings.backend.timeout_s,
-        max_retries=settings.backend.max_retries,
-        backoff_base_s=settings.backend.backoff_base_s,
-        backoff_cap_s=settings.backend.backoff_cap_s,
-        batch_size=settings.backend.batch_size,
-        device=settings.backend.device,
         price=settings.judge_price,
         max_cost_usd=settings.max_cost_usd,
+        tie_margin=settings.tie_margin,
         use_cache=settings.use_cache,
+        backend=replace(backend, name=None, allow_missing=False, admission=None),
     )
 
 
 def _backend(spec: str, settings: CompareSettings, name: str | None) -> ModelBackend:
-    options = BackendOptions(**{**settings.backend.__dict__, "name": name})
-    return load_backend(spec, options)
+    return load_backend(spec, replace(settings.backend, name=name))
 
 
 class Comparison:
@@ -285,7 +287,7 @@ def rejudge(run_dir: Path, settings: CompareSettings) -> CompareResult:
     """Judge an existing run's outputs again with another judge, into that judge's run folder."""
     source = open_run(run_dir)
     manifest = source.manifest()
-    settings.output_dir = source.path.parents[2]
+    settings = replace(settings, output_dir=source.path.parents[2])
     comparison = Comparison(settings, eval_set=_eval_set_of(manifest, settings))
     sides = []
     for side in (manifest.baseline, manifest.candidate):

@@ -92,6 +92,7 @@ async def generate_async(
                 usage=completion.usage,
                 latency_s=completion.latency_s,
                 cached=completion.cached,
+                finish_reason=completion.finish_reason,
             )
             store.append(generation)
             done[generation.prompt_id] = generation

@@ -101,6 +101,9 @@ class Generation(Record):
     usage: Usage = Field(default_factory=Usage)
     latency_s: float = 0.0
     cached: bool = False
+    # "stop" (the model ended its answer), "length" (cut at max_new_tokens), or None: unknown
+    # (outputs read from a file, records written before this field existed)
+    finish_reason: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -162,6 +165,13 @@ class ComparisonSummary(Record):
     position_consistency: float | None = None
     avg_length_baseline: float | None = None
     avg_length_candidate: float | None = None
+    # outputs of the judged prompts that stopped at the token limit (finish_reason "length"),
+    # out of those whose finish reason is known (file outputs have none)
+    truncated_baseline: int = 0
+    truncated_candidate: int = 0
+    finish_known_baseline: int = 0
+    finish_known_candidate: int = 0
+    max_new_tokens: int | None = None
     flagged_baseline: int = 0
     flagged_candidate: int = 0
     flagged_prompts: list[str] = Field(default_factory=list)
@@ -173,3 +183,5 @@ class ComparisonSummary(Record):
     wall_s: float = 0.0
     seed: int = 0
     versions: dict[str, str] = Field(default_factory=dict)
+    # what a reader must know before trusting the win rate (alpaca_bench.health)
+    warnings: list[str] = Field(default_factory=list)

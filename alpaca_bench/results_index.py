@@ -30,6 +30,7 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import AlpacaBenchError
 from .files import JsonlLog, first_error
+from .health import with_warnings
 from .records import ComparisonSummary, Generation, Judgment
 from .stats import (
     BradleyTerryResult,
@@ -288,6 +289,10 @@ def _leaderboard_row(c: Comparison, controlled: float | None, rating: Row | None
         "unscored": s.unscored,
         "avg_length": s.avg_length_candidate,
         "baseline_avg_length": s.avg_length_baseline,
+        "truncated": s.truncated_candidate if s.finish_known_candidate else None,
+        "baseline_truncated": s.truncated_baseline if s.finish_known_baseline else None,
+        "warnings": len(s.warnings),
+        "warning_text": " · ".join(s.warnings),
         "cost_usd": s.cost_usd,
         "p_value": s.p_value,
         "comparison": c.key,
@@ -434,7 +439,11 @@ def _stored_summary(
         and summary.n_prompts == len({j.prompt_id for j in counted})
     )
     newest = max((j.created_at.timestamp() for j in counted), default=0.0)
-    return summary if same_counts and written >= newest else None
+    if not (same_counts and written >= newest):
+        return None
+    # a summary written before warnings existed: derive them from its figures (its truncation
+    # counts are zero of zero known, so only the judge's warnings can appear)
+    return summary if "warnings" in summary.model_fields_set else with_warnings(summary)
 
 
 def read_records(log: JsonlLog, model: type[M]) -> list[M]:

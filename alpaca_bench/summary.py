@@ -3,7 +3,8 @@
 `compare` writes it at the end of a run; `stats`, `gate` and the leaderboard recompute it the
 same way, so a number never depends on which command printed it. Only judgments of the exact
 outputs the run now holds count (older judgments of since-changed outputs stay in the file
-but are ignored).
+but are ignored). The summary also counts the outputs cut at the token limit and carries the
+warnings of `alpaca_bench.health`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 
 from .errors import AlpacaBenchError
 from .evalsets import EvalSet, load_eval_set
+from .health import with_warnings
 from .provenance import package_versions
 from .records import ComparisonSummary, Generation, Interval, Judgment
 from .scan import scan_outputs
@@ -77,6 +79,25 @@ def _mean_length(outputs: dict[str, Generation], ids: Sequence[str]) -> float | 
     return float(np.mean(lengths)) if lengths else None
 
 
+def truncation_counts(outputs: dict[str, Generation], ids: Sequence[str]) -> tuple[int, int]:
+    """(outputs that stopped at the token limit, outputs whose finish reason is known) of `ids`."""
+    reasons = [outputs[i].finish_reason for i in ids if i in outputs]
+    return sum(r == "length" for r in reasons), sum(r is not None for r in reasons)
+
+
+def token_limit(sides: Sequence[dict[str, Generation]], ids: Sequence[str]) -> int | None:
+    """The `max_new_tokens` the outputs with a known finish reason were generated under, when
+    they share one."""
+    limits = {
+        outputs[i].generation_config.get("max_new_tokens")
+        for outputs in sides
+        for i in ids
+        if i in outputs and outputs[i].finish_reason is not None
+    }
+    limit = limits.pop() if len(limits) == 1 else None
+    return limit if isinstance(limit, int) else None
+
+
 def summarize_run(
     run: RunFolder,
     *,
@@ -103,7 +124,9 @@ def summarize_run(
     ids, prefs = per_prompt_preferences(counted)
     stats = summarize(prefs, np.random.default_rng(seed), n_boot=n_boot, level=level) if len(prefs) else None
     judged_ids = sorted({j.prompt_id for j in counted})
-    return ComparisonSummary(
+    truncated_b, known_b = truncation_counts(outputs_b, judged_ids)
+    truncated_c, known_c = truncation_counts(outputs_c, judged_ids)
+    summary = ComparisonSummary(
         baseline=manifest.baseline.name,
         candidate=manifest.candidate.name,
         eval_set=manifest.eval_set,
@@ -133,6 +156,11 @@ def summarize_run(
         position_consistency=position_consistency_of(counted) if manifest.both_orders and not human else None,
         avg_length_baseline=_mean_length(outputs_b, judged_ids),
         avg_length_candidate=_mean_length(outputs_c, judged_ids),
+        truncated_baseline=truncated_b,
+        truncated_candidate=truncated_c,
+        finish_known_baseline=known_b,
+        finish_known_candidate=known_c,
+        max_new_tokens=token_limit((outputs_b, outputs_c), judged_ids),
         flagged_baseline=len(flagged["baseline"]),
         flagged_candidate=len(flagged["candidate"]),
         flagged_prompts=sorted(flagged_ids),
@@ -144,3 +172,4 @@ def summarize_run(
         seed=seed,
         versions=package_versions(),
     )
+    return with_warnings(summary)

@@ -13,6 +13,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from alpaca_bench.errors import InputError
 from alpaca_bench.evalsets import EvalSet
+from alpaca_bench.models.base import BackendOptions
 from alpaca_bench.records import Position, Prompt, Usage, Verdict
 from alpaca_bench.registry import LazyRegistry
 
@@ -75,21 +76,20 @@ class Judge(Protocol):
 
 @dataclass
 class JudgeOptions:
-    """Settings a judge may use; each ignores what does not apply to it."""
+    """Settings a judge may use; each judge ignores what does not apply to it.
+
+    `backend` is the judge's own model-backend settings (device, dtype, batch sizes, timeouts,
+    key variable), handed to its backend whole rather than copied field by field, so that no
+    setting can be lost on the way.
+    """
 
     template: str | None = None
     parse_retries: int = 2
-    concurrency: int = 16
-    timeout_s: float = 120.0
-    max_retries: int = 8
-    backoff_base_s: float = 0.5
-    backoff_cap_s: float = 30.0
-    batch_size: int = 16
-    device: str = "auto"
     price: Any = None
     max_cost_usd: float | None = None
     tie_margin: float | None = None
     use_cache: bool = True
+    backend: BackendOptions = field(default_factory=BackendOptions)
 
 
 JudgeFactory = Callable[[str, JudgeOptions], Judge]

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 from alpaca_bench.cache import CallCache, NullCache
 from alpaca_bench.evalsets import EvalSet
-from alpaca_bench.models.base import BackendOptions, ChatRequest, Completion, load_backend
+from alpaca_bench.models.base import ChatRequest, Completion, load_backend
 from alpaca_bench.models.cached import CachedBackend
 from alpaca_bench.pricing import FREE, CostBudget, Price, price_for
 from alpaca_bench.records import Usage
@@ -35,19 +36,7 @@ class LLMJudge:
         self.budget = (
             CostBudget(options.max_cost_usd, self.price) if options.max_cost_usd is not None else None
         )
-        self.backend = load_backend(
-            spec,
-            BackendOptions(
-                concurrency=options.concurrency,
-                timeout_s=options.timeout_s,
-                max_retries=options.max_retries,
-                backoff_base_s=options.backoff_base_s,
-                backoff_cap_s=options.backoff_cap_s,
-                batch_size=options.batch_size,
-                device=options.device,
-                admission=self.budget,
-            ),
-        )
+        self.backend = load_backend(spec, replace(options.backend, admission=self.budget))
         self.name = f"{self.backend.name}-{self.template.name}"
         cache = cache if cache is not None else (CallCache() if options.use_cache else NullCache())
         self.cached = CachedBackend(self.backend, cache, kind="judge")

@@ -78,7 +78,8 @@ class EmbeddingJudge:
         if not self.path.is_dir():
             raise InputError("embedding judge model folder not found", self.path)
         self.margin = EMBEDDING_TIE_MARGIN if options.tie_margin is None else options.tie_margin
-        self.device = None if options.device == "auto" else options.device
+        self.device = None if options.backend.device == "auto" else options.backend.device
+        self.batch_size = options.backend.batch_size
         self.name = f"embedding-{self.path.name}"
         self._model: Any = None
 
@@ -108,7 +109,9 @@ class EmbeddingJudge:
             + [t.output_a for t in tasks]
             + [t.output_b for t in tasks]
         )
-        vectors = model.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
+        vectors = model.encode(
+            texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True
+        )
         n = len(tasks)
         ref, a, b = vectors[:n], vectors[n : 2 * n], vectors[2 * n :]
         return [(float(ref[i] @ a[i]), float(ref[i] @ b[i])) for i in range(n)]

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from alpaca_bench.explorer import OUTCOMES, ExplorerRow, Verdict, explorer_rows, filter_rows
+from alpaca_bench.health import counts_text, graded, truncation_text
 from alpaca_bench.results_index import Comparison, ResultsIndex
 
 from .choices import has_results
@@ -59,6 +60,14 @@ def _summary(c: Comparison) -> None:
     cols[2].metric("Prompts", s.n)
     cols[3].metric("W / L / T", f"{s.wins} / {s.losses} / {s.ties}")
     cols[4].metric("Unscored", s.unscored)
+    if graded(s.win_rate, s.discrete_win_rate):
+        st.caption(
+            escape_markdown(counts_text(s.n, s.wins, s.losses, s.ties, s.win_rate, s.discrete_win_rate))
+        )
+    truncation = truncation_text(s)
+    st.caption(escape_markdown(truncation[:1].upper() + truncation[1:]))
+    for warning in s.warnings:
+        st.warning(escape_markdown(warning), icon="⚠️")
 
 
 def _filtered(rows: list[ExplorerRow]) -> list[ExplorerRow]:

@@ -14,6 +14,7 @@ from .context import PageContext
 
 ALL_MODELS = "All models (Bradley–Terry ratings)"
 PERCENT_COLUMNS = ("win_rate", "ci_low", "ci_high", "lc_win_rate")
+TEXT_COLUMNS = ("model", "warning_text")
 COLUMNS = {
     "rank": st.column_config.NumberColumn("Rank", format="%d", help="1 + models significantly better (BT)"),
     "model": st.column_config.TextColumn("Model"),
@@ -25,12 +26,18 @@ COLUMNS = {
     "rating_low": st.column_config.NumberColumn("BT low", format="%.0f"),
     "rating_high": st.column_config.NumberColumn("BT high", format="%.0f"),
     "n": st.column_config.NumberColumn("n", format="%d", help="prompts with a scored verdict"),
-    "wins": st.column_config.NumberColumn("Wins", format="%d"),
-    "losses": st.column_config.NumberColumn("Losses", format="%d"),
+    "wins": st.column_config.NumberColumn("Wins", format="%d", help="prompts leaning to the candidate"),
+    "losses": st.column_config.NumberColumn("Losses", format="%d", help="prompts leaning to the baseline"),
     "ties": st.column_config.NumberColumn("Ties", format="%d"),
     "unscored": st.column_config.NumberColumn("Unscored", format="%d", help="judge answers not parseable"),
     "avg_length": st.column_config.NumberColumn("Avg length", format="%.0f", help="characters"),
+    "truncated": st.column_config.NumberColumn(
+        "Truncated", format="%d", help="candidate outputs that stopped at the token limit (blank: unknown)"
+    ),
     "cost_usd": st.column_config.NumberColumn("Judge cost $", format="%.4f"),
+    "warning_text": st.column_config.TextColumn(
+        "Warnings", help="what to check before trusting the win rate; details in the Explorer"
+    ),
     "judgments": st.column_config.NumberColumn("Judgments", format="%d"),
 }
 TABLE = [c for c in COLUMNS if c != "judgments"]
@@ -63,7 +70,7 @@ def _views(index: ResultsIndex, eval_set: str, judge: str) -> list[str]:
 def _frame(rows: list[Row], columns: list[str]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=columns)
     for column in columns:
-        if column != "model":
+        if column not in TEXT_COLUMNS:
             frame[column] = pd.to_numeric(frame[column], errors="coerce")
     for column in PERCENT_COLUMNS:
         if column in frame:
@@ -74,6 +81,13 @@ def _frame(rows: list[Row], columns: list[str]) -> pd.DataFrame:
 def _leaderboard(rows: list[Row], name: str) -> None:
     frame = _frame(rows, TABLE)
     st.dataframe(frame, hide_index=True, column_config=COLUMNS, key="lb_table")
+    warned = sum(1 for row in rows if row["warnings"])
+    if warned:
+        st.warning(
+            f"{warned} of {len(rows)} comparisons have warnings (see the Warnings column): their win "
+            "rates may say more about truncated answers or the judge than about the models.",
+            icon="⚠️",
+        )
     st.download_button(
         "Download table (CSV)",
         data=pd.DataFrame(rows).to_csv(index=False),

@@ -17,6 +17,7 @@ from .options import (
     add_service_options,
     backend_options,
     generation_config,
+    judge_backend_options,
     positive_int,
     print_json,
     stdout,
@@ -45,6 +46,11 @@ def add_judge_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--max-unscored-frac", type=float, default=0.05, help="exit 3 above this unscored fraction (0.05)"
     )
+    group.add_argument(
+        "--tie-margin",
+        type=float,
+        help="rouge/embedding: score differences up to this are ties (default 0.01 rouge, 0.005 cosine)",
+    )
     group.add_argument("--judge-price", type=parse_price, help="judge price IN,OUT in USD per 1M tokens")
     group.add_argument("--max-cost", type=float, help="stop cleanly before judge spend exceeds this (USD)")
     group.add_argument("--n-boot", type=positive_int, default=10_000, help="bootstrap resamples (10,000)")
@@ -52,6 +58,21 @@ def add_judge_options(parser: argparse.ArgumentParser) -> None:
         "--exclude-flagged",
         action="store_true",
         help="leave prompts with flagged outputs (see `scan`) out of the statistics",
+    )
+    add_judge_backend_options(parser)
+
+
+def add_judge_backend_options(parser: argparse.ArgumentParser) -> None:
+    """Settings of the judge's own model, for when it differs from the compared models'."""
+    group = parser.add_argument_group("judge model (default: the same as the models' settings)")
+    group.add_argument("--judge-device", help="hf:/embedding judge device (auto, cpu, cuda, …)")
+    group.add_argument("--judge-dtype", help="hf:/vllm: judge dtype (auto, float32, bfloat16, float16)")
+    group.add_argument("--judge-batch-size", type=positive_int, help="hf:/embedding judge batch size")
+    group.add_argument(
+        "--judge-max-batch-tokens", type=positive_int, help="hf: judge cap on padded prompt tokens per batch"
+    )
+    group.add_argument(
+        "--judge-api-key-env", metavar="NAME", help="environment variable holding the openai: judge's key"
     )
 
 
@@ -88,14 +109,7 @@ def register(subparsers: Any) -> None:
     add_service_options(rejudge_parser)
     rejudge_parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     rejudge_parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
-    rejudge_parser.set_defaults(
-        handler=handle_rejudge,
-        batch_size=16,
-        device="auto",
-        dtype="auto",
-        max_batch_tokens=4096,
-        allow_missing=False,
-    )
+    rejudge_parser.set_defaults(handler=handle_rejudge)
 
 
 def settings_from(args: argparse.Namespace) -> CompareSettings:
@@ -114,6 +128,8 @@ def settings_from(args: argparse.Namespace) -> CompareSettings:
         judge_price=args.judge_price,
         max_cost_usd=args.max_cost,
         backend=backend_options(args),
+        judge_backend=judge_backend_options(args),
+        tie_margin=args.tie_margin,
         exclude_flagged=args.exclude_flagged,
         use_cache=not args.no_cache,
         show_progress=not args.no_progress,

@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rich.markup import escape
+
 from ..errors import InputError
 from ..evalsets import load_eval_set, parse_field_map
 from .compare import add_judge_options, settings_from
@@ -101,6 +103,7 @@ def report(args: argparse.Namespace, result: GateResult) -> None:
                 "unscored": summary.unscored,
                 "min_detectable_effect": result.min_detectable_effect,
                 "warning": result.warning,
+                "warnings": summary.warnings,
                 "output_dir": str(result.run_dir),
             }
         )
@@ -110,7 +113,7 @@ def report(args: argparse.Namespace, result: GateResult) -> None:
     tested = "upper CI bound" if settings.mode == "significance" else "win rate"
     console.print(
         f"[bold {colour}]gate {result.verdict.upper()}[/bold {colour}]: "
-        f"{summary.candidate} vs {summary.baseline} ({summary.judge}, n={summary.n})"
+        f"{escape(summary.candidate)} vs {escape(summary.baseline)} ({escape(summary.judge)}, n={summary.n})"
     )
     console.print(
         f"win rate {summary.win_rate:.1%}, {settings.confidence:.0%} CI "
@@ -121,6 +124,6 @@ def report(args: argparse.Namespace, result: GateResult) -> None:
         console.print(
             f"detectable at this n (80% power): a change of about {result.min_detectable_effect:.1%}"
         )
-    if result.warning:
-        console.print(f"[yellow]warning: {result.warning}[/yellow]")
+    for warning in [*([result.warning] if result.warning else []), *summary.warnings]:
+        console.print(f"[yellow]warning: {escape(warning)}[/yellow]")
     console.print(f"run: {result.run_dir}")

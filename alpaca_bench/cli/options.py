@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -97,6 +98,12 @@ def add_service_options(parser: argparse.ArgumentParser, concurrency: int = 16) 
     group.add_argument(
         "--backoff-cap", type=float, default=30.0, help="longest retry wait in seconds (default 30)"
     )
+    group.add_argument(
+        "--api-key-env",
+        default="OPENAI_API_KEY",
+        metavar="NAME",
+        help="environment variable holding the openai: API key (default OPENAI_API_KEY)",
+    )
     group.add_argument("--no-cache", action="store_true", help="do not read or write the call cache")
     group.add_argument("--seed", type=int, default=0, help="seed for sampling and order (default 0)")
 
@@ -122,20 +129,36 @@ def generation_config(args: argparse.Namespace) -> GenerationConfig:
         raise InputError(f"bad generation option {first_error(exc)}") from None
 
 
+_BACKEND_FLAGS = {
+    "concurrency": "concurrency",
+    "timeout_s": "timeout",
+    "max_retries": "max_retries",
+    "backoff_base_s": "backoff_base",
+    "backoff_cap_s": "backoff_cap",
+    "batch_size": "batch_size",
+    "max_batch_tokens": "max_batch_tokens",
+    "device": "device",
+    "dtype": "dtype",
+    "allow_missing": "allow_missing",
+    "api_key_env": "api_key_env",
+}
+
+
 def backend_options(args: argparse.Namespace, name: str | None = None) -> BackendOptions:
-    return BackendOptions(
-        concurrency=args.concurrency,
-        timeout_s=args.timeout,
-        max_retries=args.max_retries,
-        backoff_base_s=args.backoff_base,
-        backoff_cap_s=args.backoff_cap,
-        batch_size=args.batch_size,
-        max_batch_tokens=args.max_batch_tokens,
-        device=args.device,
-        dtype=args.dtype,
-        allow_missing=args.allow_missing,
-        name=name,
-    )
+    """The backend settings a command's flags say; a flag the command lacks keeps its default."""
+    given = {field: getattr(args, flag) for field, flag in _BACKEND_FLAGS.items() if hasattr(args, flag)}
+    return BackendOptions(**given, name=name)
+
+
+def judge_backend_options(args: argparse.Namespace) -> BackendOptions:
+    """The judge's backend: the models' settings, with any `--judge-*` override applied."""
+    options = backend_options(args)
+    overrides = {
+        field: value
+        for field in ("device", "dtype", "batch_size", "max_batch_tokens", "api_key_env")
+        if (value := getattr(args, f"judge_{field}", None)) is not None
+    }
+    return replace(options, **overrides)
 
 
 def call_cache(args: argparse.Namespace) -> CallCache:

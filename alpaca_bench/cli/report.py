@@ -6,8 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from ..health import counts_text, truncation_text
 from ..records import ComparisonSummary
 
 
@@ -24,11 +26,15 @@ def summary_json(summary: ComparisonSummary, run_dir: Path) -> dict[str, Any]:
         "ties": summary.ties,
         "unscored": summary.unscored,
         "win_rate": summary.win_rate,
+        "discrete_win_rate": summary.discrete_win_rate,
         "ci_low": summary.ci.low if summary.ci else None,
         "ci_high": summary.ci.high if summary.ci else None,
         "standard_error": summary.standard_error,
         "p_value": summary.p_value,
         "position_consistency": summary.position_consistency,
+        "truncated_baseline": summary.truncated_baseline,
+        "truncated_candidate": summary.truncated_candidate,
+        "warnings": summary.warnings,
         "judge_calls": summary.judge_calls,
         "cost_usd": summary.cost_usd,
         "wall_s": summary.wall_s,
@@ -44,8 +50,8 @@ def _pct(value: float | None) -> str:
 
 def print_summary(console: Console, summary: ComparisonSummary, run_dir: Path) -> None:
     console.print(
-        f"[bold]{summary.candidate}[/bold] (candidate) vs [bold]{summary.baseline}[/bold] (baseline) "
-        f"on {summary.eval_set}, judged by {summary.judge}"
+        f"[bold]{escape(summary.candidate)}[/bold] (candidate) vs [bold]{escape(summary.baseline)}[/bold] "
+        f"(baseline) on {escape(summary.eval_set)}, judged by {escape(summary.judge)}"
     )
     if summary.win_rate is None or summary.ci is None:
         console.print("[yellow]no scored judgments: no win rate[/yellow]")
@@ -56,8 +62,11 @@ def print_summary(console: Console, summary: ComparisonSummary, run_dir: Path) -
             f"({summary.ci.method}, {summary.n_boot:,} resamples)  "
             f"SE {_pct(summary.standard_error)}  sign test p = {summary.p_value:.3g}"
         )
+    counts = counts_text(
+        summary.n, summary.wins, summary.losses, summary.ties, summary.win_rate, summary.discrete_win_rate
+    )
     console.print(
-        f"{summary.n} prompts: {summary.wins} wins · {summary.losses} losses · {summary.ties} ties"
+        escape(counts)
         + (f" · [red]{summary.unscored} unscored[/red]" if summary.unscored else " · 0 unscored")
     )
     if summary.position_consistency is not None:
@@ -71,6 +80,7 @@ def print_summary(console: Console, summary: ComparisonSummary, run_dir: Path) -
             f"mean output length: baseline {summary.avg_length_baseline:.0f} chars, "
             f"candidate {summary.avg_length_candidate:.0f} chars"
         )
+    console.print(truncation_text(summary))
     if summary.flagged_baseline or summary.flagged_candidate:
         excluded = " (excluded)" if summary.excluded_flagged else ""
         console.print(
@@ -78,6 +88,8 @@ def print_summary(console: Console, summary: ComparisonSummary, run_dir: Path) -
             f"candidate {summary.flagged_candidate}{excluded}[/yellow]"
         )
     _print_categories(console, summary)
+    for warning in summary.warnings:
+        console.print(f"[yellow]warning: {escape(warning)}[/yellow]")
     console.print(
         f"judge calls {summary.judge_calls} · cost ${summary.cost_usd:.4f} · "
         f"wall {summary.wall_s:.1f} s → {run_dir}"

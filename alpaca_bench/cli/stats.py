@@ -6,8 +6,10 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from rich.markup import escape
 from rich.table import Table
 
+from ..health import comparison_warnings
 from .options import positive_int, print_json, seed_value, stdout
 
 
@@ -62,6 +64,8 @@ def handle(args: argparse.Namespace) -> int:
         seed=args.seed,
     )
     payload = [row.to_dict() for row in rows]
+    for item in payload:
+        item["warnings"] = _warnings(item)
     if args.json:
         one_input = args.path.is_file() or (args.path / "manifest.json").is_file()
         print_json(payload[0] if one_input and len(payload) == 1 else payload)
@@ -72,7 +76,22 @@ def handle(args: argparse.Namespace) -> int:
         wide = console.options.update_width(10_000)
         console.width = max(console.width, console.measure(table, options=wide).maximum)
     console.print(table)
+    for row in payload:
+        who = f"{row['model']} vs {row['baseline']} ({row['judge']})" if len(payload) > 1 else ""
+        for warning in row["warnings"]:
+            console.print(f"[yellow]warning: {escape(who + ': ' if who else '')}{escape(warning)}[/yellow]")
     return 0
+
+
+def _warnings(row: dict[str, Any]) -> list[str]:
+    """The warnings `compare` would give these figures (output truncation is not known here)."""
+    return comparison_warnings(
+        wins=row["n_wins"],
+        losses=row["n_losses"],
+        win_rate=row["win_rate"],
+        discrete_win_rate=row["discrete_win_rate"],
+        position_consistency=row["position_consistency"],
+    )
 
 
 def _pct(value: float | None, digits: int = 1) -> str:
@@ -105,7 +124,10 @@ def _table(rows: list[dict[str, Any]], length_controlled: bool) -> Table:
     if length_controlled:
         figures["LC"] = [_pct(r.get("length_controlled_win_rate")) for r in rows]
         figures[f"LC {level} CI"] = [f"{_pct(r.get('lc_ci_low'))}–{_pct(r.get('lc_ci_high'))}" for r in rows]
-    table = Table(title=title, caption="win rate ± standard error; p: two-sided sign test on non-ties")
+    caption = "win rate ± standard error; p: two-sided sign test on non-ties"
+    if "discrete" in figures:
+        caption += "; W/L/T count the side each prompt leans to, discrete = (W + T/2) / n"
+    table = Table(title=title, caption=caption)
     for name in names:
         table.add_column(name, overflow="fold")
     for name, cells in figures.items():

@@ -127,7 +127,8 @@ class FileBackend:
             if request.prompt_id not in self.outputs:
                 raise InputError(f"no output for prompt {request.prompt_id!r}", self.path)
             text = self.outputs[request.prompt_id]
-            yield Completion(key=request.key, text=text, usage=Usage(), finish_reason="stop")
+            # written elsewhere: how the output ended (stop or token limit) is unknown
+            yield Completion(key=request.key, text=text, usage=Usage(), finish_reason=None)
 
     async def aclose(self) -> None:
         return None

@@ -4,6 +4,9 @@ Outputs are a deterministic function of the model name and the prompt, so two mo
 disagree the way two real ones do and every run is reproducible. Options: `words=N` (output
 length), `latency=SECONDS`, `text=…` (a fixed answer), `echo=1` (repeat the prompt).
 Python callers can pass any `respond(request) -> str`.
+
+A token is a space-separated word: an answer longer than the request's `max_tokens` is cut
+there and finishes with "length", as a real model's would; others finish with "stop".
 """
 
 from __future__ import annotations
@@ -108,13 +111,20 @@ class MockBackend:
         count = max(1, self.words + seed % 7 - 3)
         return " ".join(_WORDS[(seed >> (i % 200)) % len(_WORDS)] for i in range(count)).capitalize() + "."
 
+    def answer(self, request: ChatRequest) -> tuple[str, str]:
+        """The answer to `request` and why it ended: cut at `max_tokens` words is "length"."""
+        words = self.respond(request).split(" ")
+        if len(words) > request.max_tokens:
+            return " ".join(words[: request.max_tokens]), "length"
+        return " ".join(words), "stop"
+
     async def stream(self, requests: Sequence[ChatRequest]) -> AsyncIterator[Completion]:
         for request in requests:
             if self.latency:
                 await asyncio.sleep(self.latency)
             self.calls += 1
             self.seen.append(request)
-            text = self.respond(request)
+            text, finish_reason = self.answer(request)
             yield Completion(
                 key=request.key,
                 text=text,
@@ -123,14 +133,14 @@ class MockBackend:
                     completion_tokens=len(text.split()),
                 ),
                 latency_s=self.latency,
-                finish_reason="stop",
+                finish_reason=finish_reason,
             )
 
     async def stream_text(self, request: ChatRequest) -> AsyncIterator[str]:
         """The same answer as `stream`, word by word, with `latency` spread over the words."""
         self.calls += 1
         self.seen.append(request)
-        words = self.respond(request).split(" ")
+        words = self.answer(request)[0].split(" ")
         for index, word in enumerate(words):
             if self.latency:
                 await asyncio.sleep(self.latency / len(words))

@@ -5,6 +5,7 @@ import pytest
 from alpaca_bench.errors import InputError
 from alpaca_bench.evalsets import load_eval_set
 from alpaca_bench.judges import JudgeOptions, PairTask, load_judge
+from alpaca_bench.models.base import BackendOptions
 from alpaca_bench.records import Prompt
 
 
@@ -51,7 +52,7 @@ def test_embedding_judge_with_a_tiny_local_model(tmp_path, tiny_model_dir):
     word = Transformer(str(tiny_model_dir))
     pooling = Pooling(word.get_embedding_dimension(), pooling_mode="mean")
     st.SentenceTransformer(modules=[word, pooling], device="cpu").save(str(tmp_path / "emb"))
-    judge = load_judge(f"embedding:{tmp_path / 'emb'}", JudgeOptions(device="cpu"))
+    judge = load_judge(f"embedding:{tmp_path / 'emb'}", JudgeOptions(backend=BackendOptions(device="cpu")))
     tasks = [PairTask("1", PROMPT, PROMPT.reference, "completely different words here", "baseline")]
     [result] = _judge_all(judge, tasks)
     assert result.raw["score_a"] == pytest.approx(1.0, abs=1e-5)
