@@ -16,6 +16,7 @@ from typing import Any
 import torch
 
 from alpaca_bench.errors import InputError
+from alpaca_bench.models.gguf import resolve_hf_path
 
 from .config import LoraSettings, SFTConfig
 
@@ -26,8 +27,9 @@ PEFT_HINT = "LoRA needs peft: pip install 'alpaca-bench[sft]'"
 
 
 def _source(spec: str) -> str:
+    """A local path (a `.gguf` is converted once into a cached folder), or the spec as a repo id."""
     local = Path(spec).expanduser()
-    return str(local) if local.exists() else spec
+    return resolve_hf_path(str(local)) if local.exists() else spec
 
 
 def _loading(spec: str, exc: Exception) -> InputError:

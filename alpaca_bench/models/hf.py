@@ -20,6 +20,7 @@ from ..errors import InputError
 from ..prompt_format import alpaca_prompt
 from ..records import Prompt, Usage
 from .base import BackendOptions, ChatRequest, Completion
+from .gguf import check_supported, content_hash, find_gguf, read_header, resolve_hf_path
 
 logger = logging.getLogger(__name__)
 
@@ -107,9 +108,20 @@ class HFBackend:
             raise InputError("bad spec 'hf:': expected hf:PATH_OR_REPO")
         self.path = rest
         self.options = options
-        self.name = options.name or Path(rest.rstrip("/")).name or rest
+        base = Path(rest.rstrip("/")).name
+        if base.lower().endswith(".gguf"):
+            base = base[: -len(".gguf")]
+        self.name = options.name or base or rest
         local = Path(rest).expanduser()
-        if (rest.startswith((".", "/", "~")) or local.exists()) and not (local / "config.json").is_file():
+        looks_local = rest.startswith((".", "/", "~")) or rest.lower().endswith(".gguf")
+        if looks_local and not local.exists():
+            raise InputError("does not exist", local)
+        # A GGUF is checked now (header only, milliseconds) but converted at load(): a corrupt
+        # file exits 2 before any work, and validation of a long command stays fast.
+        self.gguf = find_gguf(local) if local.exists() else None
+        if self.gguf is not None:
+            check_supported(read_header(self.gguf), self.gguf)
+        elif local.exists() and not (local / "config.json").is_file():
             raise InputError("not a transformers model folder (no config.json)", local)
         self._fingerprint: str | None = None
         self.model: Any = None
@@ -118,7 +130,13 @@ class HFBackend:
 
     def identity(self) -> dict[str, Any]:
         if self._fingerprint is None:
-            self._fingerprint = fingerprint(str(Path(self.path).expanduser()))
+            # A GGUF is identified by its bytes, not by the folder it is converted into, so
+            # the cache key survives re-conversion (e.g. a newer transformers) and renames.
+            self._fingerprint = (
+                f"gguf:{content_hash(self.gguf)}"
+                if self.gguf is not None
+                else fingerprint(str(Path(self.path).expanduser()))
+            )
         return {"scheme": "hf", "model": self.path, "fingerprint": self._fingerprint}
 
     def prepare(self, prompts: Sequence[Prompt]) -> Sequence[Prompt]:
@@ -131,6 +149,8 @@ class HFBackend:
         self.device = pick_device(torch, self.options.device)
         dtype = pick_dtype(torch, self.options.dtype, self.device)
         path = str(Path(self.path).expanduser()) if Path(self.path).expanduser().exists() else self.path
+        if self.gguf is not None:
+            path = resolve_hf_path(str(self.gguf))
         try:
             tokenizer = transformers.AutoTokenizer.from_pretrained(path)
             model = transformers.AutoModelForCausalLM.from_pretrained(path, dtype=dtype)

@@ -151,11 +151,12 @@ def main() -> int:
     parser.add_argument(
         "--data-dir", type=Path, default=Path(os.environ.get("ALPACA_BENCH_DATA_DIR", "../shared/data"))
     )
-    parser.add_argument("--num-tasks", type=int, default=300, help="tasks to keep (default 300)")
-    parser.add_argument("--tasks-per-request", type=int, default=8)
+    parser.add_argument("--num-tasks", type=int, default=200, help="tasks to keep (default 200)")
+    parser.add_argument("--tasks-per-request", type=int, default=5)
+    parser.add_argument("--teacher-max-tokens", type=int, default=768, help="per teacher answer")
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--lr", default="5e-5")
-    parser.add_argument("--max-new-tokens", type=int, default=128, help="per compared answer (default 128)")
+    parser.add_argument("--max-new-tokens", type=int, default=96, help="per compared answer (default 96)")
     parser.add_argument("--limit", type=int, help="only the first N of the 252 prompts")
     args = parser.parse_args()
 
@@ -180,7 +181,7 @@ def main() -> int:
             "--num", args.num_tasks,
             "--output", tasks,
             "--tasks-per-request", args.tasks_per_request,
-            "--max-tokens", 1024,
+            "--max-tokens", args.teacher_max_tokens,
             "--temperature", 0.7,
             "--top-p", 0.95,
             "--patience", 40,
