@@ -13,8 +13,15 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..models.base import BackendOptions
-from .options import SPEC_HELP, add_service_options, call_cache, positive_int, print_json, stdout
+from .options import (
+    SPEC_HELP,
+    add_service_options,
+    backend_options,
+    call_cache,
+    positive_int,
+    print_json,
+    stdout,
+)
 
 GENERATE_HELP = """\
 Generate instruction-following training data the Alpaca way: each request shows the model a few
@@ -133,6 +140,12 @@ def _add_generate_options(parser: argparse.ArgumentParser) -> None:
     add_service_options(parser)
     local = parser.add_argument_group("local models (hf:, vllm:)")
     local.add_argument("--batch-size", type=positive_int, default=16, help="hf: batch size (default 16)")
+    local.add_argument(
+        "--max-batch-tokens",
+        type=positive_int,
+        default=4096,
+        help="hf: cap on padded prompt tokens per batch (default 4096; few-shot prompts are long)",
+    )
     local.add_argument("--device", default="auto", help="hf: device (auto, cpu, cuda, …)")
     local.add_argument("--dtype", default="auto", help="hf:/vllm: dtype")
     parser.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
@@ -203,16 +216,7 @@ def handle_generate(args: argparse.Namespace) -> int:
         price=parse_price(args.price) if args.price else None,
         patience=args.patience,
     )
-    options = BackendOptions(
-        concurrency=args.concurrency,
-        timeout_s=args.timeout,
-        max_retries=args.max_retries,
-        backoff_base_s=args.backoff_base,
-        backoff_cap_s=args.backoff_cap,
-        batch_size=args.batch_size,
-        device=args.device,
-        dtype=args.dtype,
-    )
+    options = backend_options(args)
     result = generate_tasks(config, options, call_cache(args), show_progress=not args.no_progress)
     report = result.report
     if args.json:

@@ -137,7 +137,9 @@ class HFBackend:
                 if self.gguf is not None
                 else fingerprint(str(Path(self.path).expanduser()))
             )
-        return {"scheme": "hf", "model": self.path, "fingerprint": self._fingerprint}
+        # a local path's name is part of a folder's identity; a GGUF's bytes are its whole identity
+        model = "gguf" if self.gguf is not None else self.path
+        return {"scheme": "hf", "model": model, "fingerprint": self._fingerprint}
 
     def prepare(self, prompts: Sequence[Prompt]) -> Sequence[Prompt]:
         return prompts

@@ -151,9 +151,9 @@ def main() -> int:
     parser.add_argument(
         "--data-dir", type=Path, default=Path(os.environ.get("ALPACA_BENCH_DATA_DIR", "../shared/data"))
     )
-    parser.add_argument("--num-tasks", type=int, default=200, help="tasks to keep (default 200)")
-    parser.add_argument("--tasks-per-request", type=int, default=5)
-    parser.add_argument("--teacher-max-tokens", type=int, default=768, help="per teacher answer")
+    parser.add_argument("--num-tasks", type=int, default=100, help="tasks to keep (default 100)")
+    parser.add_argument("--tasks-per-request", type=int, default=4)
+    parser.add_argument("--teacher-max-tokens", type=int, default=384, help="per teacher answer")
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--lr", default="5e-5")
     parser.add_argument("--max-new-tokens", type=int, default=96, help="per compared answer (default 96)")
@@ -182,6 +182,7 @@ def main() -> int:
             "--output", tasks,
             "--tasks-per-request", args.tasks_per_request,
             "--max-tokens", args.teacher_max_tokens,
+            "--batch-size", 16, "--max-batch-tokens", 16384,
             "--temperature", 0.7,
             "--top-p", 0.95,
             "--patience", 40,

