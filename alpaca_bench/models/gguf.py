@@ -294,6 +294,9 @@ def converted_folder(file: Path) -> Path:
         if exclusive:  # nobody else is converting this file: any temp folder is a killed run's
             for stale in target.parent.glob(f".{target.name}.*.tmp"):
                 shutil.rmtree(stale, ignore_errors=True)
+            if target.exists():  # a folder without config.json is no finished conversion
+                logger.warning("removing the incomplete converted folder %s", target)
+                shutil.rmtree(target, ignore_errors=True)
         _convert(file, target, header)
     return target
 

@@ -175,3 +175,17 @@ def test_a_killed_runs_temp_folder_is_cleared_and_a_concurrent_finisher_wins(tmp
     assert resolve_hf_path(str(file)) == str(target)
     assert json.loads((target / "config.json").read_text()) == {"theirs": True}
     assert not stale.exists() and not list(target.parent.glob("*.tmp"))
+
+
+def test_an_incomplete_converted_folder_is_replaced(tmp_path, monkeypatch):
+    """A folder with no config.json (an older, non-atomic writer or a hand copy) is no
+    conversion: it is rebuilt, not renamed onto (which fails with 'directory not empty')."""
+    calls: list[Path] = []
+    monkeypatch.setattr(gguf_module, "_build", fake_build(calls))
+    file = write_gguf(tmp_path / "m.gguf")
+    target = tmp_path / "cache" / "gguf" / content_hash(file)
+    target.mkdir(parents=True)
+    (target / "tokenizer.json").write_text("{}")
+    assert resolve_hf_path(str(file)) == str(target)
+    assert (target / "config.json").is_file() and len(calls) == 1
+    assert not (target / "tokenizer.json").exists()
