@@ -15,7 +15,7 @@ user-oriented tasks (real text, Alpaca format). Each configuration runs in this 
 and prints non-padding tokens/s for each and its ratio to the baseline. The first step of each
 run is warm-up and not counted. Usage:
 
-    python benchmarks/sft_gemma_throughput.py [--steps 3] [--threads 2] [--max-length 256]
+    python benchmarks/sft_gemma_throughput.py [--steps 2] [--threads 2] [--max-length 256]
     python benchmarks/sft_gemma_throughput.py --device cuda --dtype bf16 --micro-batch-size 16 \\
         --global-batch-size 64 --steps 20                                       # on a GPU
 """
@@ -97,9 +97,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--steps", type=int, default=3, help="timed optimizer steps per run")
-    parser.add_argument("--global-batch-size", type=int, default=8)
-    parser.add_argument("--micro-batch-size", type=int, default=4)
+    parser.add_argument("--steps", type=int, default=2, help="timed optimizer steps per run")
+    parser.add_argument("--global-batch-size", type=int, default=4)
+    parser.add_argument("--micro-batch-size", type=int, default=2)
     parser.add_argument("--max-length", type=int, default=256)
     parser.add_argument("--dtype", choices=["fp32", "bf16"], default="fp32")
     parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="cpu")

@@ -29,12 +29,23 @@ RUN_FILE = "sft_run.json"
 
 
 def _check_model(spec: str) -> None:
+    """A model folder, a hub repo id, or a GGUF file (whose header is checked here, in
+    milliseconds; it is converted once into a cached folder when the model is loaded)."""
     if not spec:
         raise InputError("no model given (--model PATH_OR_REPO)")
     local = Path(spec).expanduser()
-    looks_local = spec.startswith((".", "/", "~")) or local.exists()
-    if looks_local and not (local / "config.json").is_file():
-        raise InputError("not a transformers model folder (no config.json)", local)
+    looks_local = spec.startswith((".", "/", "~")) or local.exists() or spec.lower().endswith(".gguf")
+    if not looks_local:
+        return
+    if not local.exists():
+        raise InputError("model not found", local)
+    from alpaca_bench.models.gguf import check_supported, find_gguf, read_header
+
+    gguf = find_gguf(local)
+    if gguf is not None:
+        check_supported(read_header(gguf), gguf)
+    elif not (local / "config.json").is_file():
+        raise InputError("not a transformers model folder or GGUF file (no config.json)", local)
 
 
 def _manifest(config: SFTConfig) -> dict[str, Any]:

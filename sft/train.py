@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import platform
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -35,9 +36,9 @@ from .distributed import (
     sum_across,
     teardown,
 )
-from .loss import token_loss_sum
+from .loss import keep_mask, keeps_selected_logits, kept_loss_sum, token_loss_sum
 from .metrics import MetricsLog
-from .model import count_parameters, decoder_layers, load_model, load_tokenizer, prepare_model
+from .model import base_model, count_parameters, decoder_layers, load_model, load_tokenizer, prepare_model
 from .order import DataOrder, micro_batches
 from .result import RESULT_FILE, SFTResult
 from .schedules import SCHEDULES, warmup_steps_for
@@ -71,10 +72,13 @@ class SFTRecipe:
 
     def setup(self, resume: bool) -> None:
         torch.manual_seed(self.config.seed)
+        if self.config.dtype == "bf16" and self.env.device.type == "cpu" and self.env.is_main:
+            _warn_if_bf16_is_emulated()
         self.tokenizer = load_tokenizer(self.config.model)
         self.examples = load_examples(self.config.data)
         self.samples = self._samples()
         self.model = self._model()
+        self.keep_logits = keeps_selected_logits(base_model(self.model))
         self.parameters, self.trainable = count_parameters(self.model)
         self.order = DataOrder(len(self.samples), self.config.global_batch_size, self.config.seed)
         self.total_steps = self.order.total_steps(self.config.epochs, self.config.max_steps)
@@ -128,10 +132,22 @@ class SFTRecipe:
         return sharded
 
     def _optimizer(self) -> torch.optim.Optimizer:
+        """AdamW, fused (one kernel over all parameters) on CPU and CUDA.
+
+        The default multi-tensor AdamW makes several full-size temporaries per step; on a CPU
+        that is most of a step for a model this size (3-5 s against 0.4 s fused for Gemma-3-270m
+        on 2 cores). Fused gives the same update up to rounding.
+        """
         config = self.config
         params = [p for p in self.model.parameters() if p.requires_grad]
+        fused = self.env.device.type in ("cpu", "cuda") and all(p.is_floating_point() for p in params)
         return torch.optim.AdamW(
-            params, lr=config.lr, betas=config.betas, eps=config.eps, weight_decay=config.weight_decay
+            params,
+            lr=config.lr,
+            betas=config.betas,
+            eps=config.eps,
+            weight_decay=config.weight_decay,
+            fused=fused or None,
         )
 
     def _scheduler(self) -> torch.optim.lr_scheduler.LambdaLR:
@@ -199,9 +215,7 @@ class SFTRecipe:
         for batch in batches:
             batch = {k: v.to(self.env.device, non_blocking=True) for k, v in batch.items()}
             labels = batch.pop("labels")
-            with self._autocast():
-                logits = self.model(**batch, use_cache=False).logits
-            loss = token_loss_sum(logits, labels)
+            loss = self._loss_sum(batch, labels)
             torch.autograd.backward(loss * scale)
             loss_sum += loss.detach()
         grad_norm = self._clip()
@@ -221,6 +235,17 @@ class SFTRecipe:
             "supervised_tokens": int(global_targets),
             "step_time_s": elapsed,
         }
+
+    def _loss_sum(self, batch: dict[str, torch.Tensor], labels: torch.Tensor) -> torch.Tensor:
+        """The summed loss of one micro-batch; logits only where there are labels, if the model can."""
+        if not self.keep_logits:
+            with self._autocast():
+                logits = self.model(**batch, use_cache=False).logits
+            return token_loss_sum(logits, labels)
+        mask = keep_mask(labels)
+        with self._autocast():
+            logits = self.model(**batch, use_cache=False, logits_to_keep=mask).logits
+        return kept_loss_sum(logits, labels, mask)
 
     def _clip(self) -> float:
         """Clip to max_grad_norm (or just measure); the norm is of the full, unsharded gradient."""
@@ -288,6 +313,21 @@ class SFTRecipe:
         if self.env.is_main:
             atomic_write_json(self.output_dir / RESULT_FILE, result.model_dump())
         return result
+
+
+def _warn_if_bf16_is_emulated() -> None:
+    """bf16 on an x86 CPU without AVX512-BF16 or AMX is emulated: its matrix products ran 3-80x
+    slower than fp32 on such a CPU (2-core AMD EPYC, torch 2.13), so say so before a long run."""
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        return
+    cpu: Any = getattr(torch, "cpu", None)
+    checks = [getattr(cpu, name, None) for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")]
+    if any(callable(check) and check() for check in checks) or not any(callable(c) for c in checks):
+        return
+    logger.warning(
+        "dtype=bf16 on a CPU without native bf16 (no AVX512-BF16 or AMX): bf16 matrix products "
+        "are emulated and training is many times slower than with dtype=fp32"
+    )
 
 
 @contextlib.contextmanager

@@ -236,6 +236,7 @@ def main() -> int:
                 f"epochs={args.epochs}", f"lr={args.lr}", "max_length=256",
                 "global_batch_size=8", "micro_batch_size=4", "warmup_ratio=0.05",
                 "save_every_steps=20", "keep_checkpoints=1",
+                *(["--resume"] if (tuned / "sft_run.json").is_file() else []),
             ],
             timings,
         )  # fmt: skip

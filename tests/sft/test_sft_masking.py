@@ -96,6 +96,30 @@ def test_packed_rows_give_the_same_loss_as_padded_rows(loaded, samples) -> None:
     assert leaky_error > 100 * max(packed_error, 1e-7 * padded_loss.item())
 
 
+@pytest.mark.parametrize("packed", [False, True], ids=["padded", "packed"])
+def test_logits_at_labelled_positions_only_give_the_same_loss_and_gradients(loaded, samples, packed) -> None:
+    """The recipe asks the model for logits where a label is (`logits_to_keep`): same loss and
+    gradients as the full logits, per row even when rows have different prompt lengths."""
+    from alpaca_bench.sft.collate import collate
+    from alpaca_bench.sft.loss import keep_mask, keeps_selected_logits, kept_loss_sum, token_loss_sum
+
+    model, tokenizer = loaded
+    assert keeps_selected_logits(model), "transformers 5 models take a boolean logits_to_keep"
+    rows = pack_samples(samples, max_length=1024, seed=0) if packed else samples
+    batch = collate(rows, tokenizer.pad_token_id, packed=packed)
+    labels = batch.pop("labels")
+    mask = keep_mask(labels)
+    assert int(mask.sum()) == sum(s.supervised_tokens for s in rows) < mask.numel() // 2
+    params = [p for p in model.parameters() if p.requires_grad]
+    full = token_loss_sum(model(**batch, use_cache=False).logits, labels)
+    kept_logits = model(**batch, use_cache=False, logits_to_keep=mask).logits
+    assert kept_logits.shape == (int(mask.sum()), model.config.vocab_size)
+    kept = kept_loss_sum(kept_logits, labels, mask)
+    torch.testing.assert_close(kept, full, rtol=1e-6, atol=0)
+    for a, b in zip(torch.autograd.grad(kept, params), torch.autograd.grad(full, params), strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5 * float(b.abs().max()))  # fp32 rounding
+
+
 def test_a_pad_token_is_added_with_mean_initialised_embeddings(sft_model_nopad) -> None:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
