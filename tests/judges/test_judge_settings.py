@@ -124,9 +124,7 @@ def test_judge_dtype_changes_the_loaded_judge_model(tiny_model_dir):
     assert backend.model.dtype == torch.bfloat16
 
 
-def test_judge_key_variable_and_base_url_are_used_for_real_calls(
-    cli, tmp_path, scripted_server, monkeypatch
-):
+def test_judge_key_variable_and_base_url_are_used_for_real_calls(cli, tmp_path, scripted_server, monkeypatch):
     """The judge authenticates with the key from its own variable, at the URL in its spec."""
     from alpaca_bench.testing import Reply
 

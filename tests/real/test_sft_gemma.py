@@ -19,35 +19,17 @@ each 2-thread step waits on a descheduled thread and runs 4x slower than on 1 th
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import torch
 
 from alpaca_bench.sft import read_metrics
 
-torch = pytest.importorskip("torch")
-
-
-def _root_conftest_helper(name: str) -> Callable[..., Any]:
-    """A helper of tests/conftest.py (here `conftest` is tests/real/conftest.py)."""
-    module = sys.modules.get("_tests_conftest")
-    if module is None:
-        spec = importlib.util.spec_from_file_location(
-            "_tests_conftest", Path(__file__).parents[1] / "conftest.py"
-        )
-        assert spec is not None and spec.loader is not None
-        module = sys.modules[spec.name] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    helper: Callable[..., Any] = getattr(module, name)
-    return helper
-
-
-run_process = _root_conftest_helper("run_process")
+from conftest import run_process
 
 EXAMPLES = 4
 MAX_LENGTH = 96
