@@ -187,6 +187,7 @@ class HFBackend:
             "do_sample": request.temperature > 0,
             "pad_token_id": self.tokenizer.pad_token_id,
             "eos_token_id": self.tokenizer.eos_token_id,
+            "use_cache": True,  # whatever the checkpoint's generation_config says (training saves False)
             "streamer": streamer,
         }
         if request.temperature > 0:
@@ -248,6 +249,7 @@ class HFBackend:
             "do_sample": sampling,
             "pad_token_id": self.tokenizer.pad_token_id,
             "eos_token_id": self.tokenizer.eos_token_id,
+            "use_cache": True,  # whatever the checkpoint's generation_config says (training saves False)
             "return_dict_in_generate": True,
             "output_scores": any(r.logprobs or r.score_tokens for r, _ in batch),
         }

@@ -134,6 +134,10 @@ def test_bf16_runs_save_bf16_weights_that_load(sft_model, sft_data, tmp_path) ->
         dtypes = {handle.get_tensor(name).dtype for name in handle.keys()}  # noqa: SIM118
     assert dtypes == {torch.bfloat16}
     assert json.loads((out / "config.json").read_text())["dtype"] == "bfloat16"
+    # training runs without a KV cache; the export must generate with one (else every step
+    # recomputes the whole sequence)
+    assert json.loads((out / "config.json").read_text())["use_cache"] is True
+    assert json.loads((out / "generation_config.json").read_text()).get("use_cache", True) is True
     AutoModelForCausalLM.from_pretrained(out)
 
 
