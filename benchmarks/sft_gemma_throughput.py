@@ -33,21 +33,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from sft_throughput import alpaca_rows  # the same 252 tasks as the tiny-model benchmark
+
 from alpaca_bench.sft import build_config, read_metrics
 from alpaca_bench.sft.launch import prepare_run
 
 WARMUP_STEPS = 1
-
-
-def alpaca_rows(data_dir: Path) -> list[dict[str, str]]:
-    rows = []
-    for line in (data_dir / "self-instruct" / "user_oriented_instructions.jsonl").read_text().splitlines():
-        task = json.loads(line)
-        instance = task["instances"][0]
-        rows.append(
-            {"instruction": task["instruction"], "input": instance["input"], "output": instance["output"]}
-        )
-    return rows
 
 
 @contextlib.contextmanager
