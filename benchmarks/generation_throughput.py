@@ -27,8 +27,11 @@ from alpaca_bench.records import GenerationConfig
 from alpaca_bench.tiny import build_tiny_model
 
 
-def measure(model: str, requests: list, batch_size: int) -> tuple[float, int, dict[str, str]]:
-    backend = load_backend(f"hf:{model}", BackendOptions(batch_size=batch_size, device="cpu"))
+def measure(
+    model: str, requests: list, batch_size: int, args: argparse.Namespace
+) -> tuple[float, int, dict[str, str]]:
+    options = BackendOptions(batch_size=batch_size, device=args.device, dtype=args.dtype)
+    backend = load_backend(f"hf:{model}", options)
     backend.load()
 
     async def run() -> list:
@@ -57,6 +60,8 @@ def main() -> None:
     parser.add_argument("--hidden-size", type=int, default=64)
     parser.add_argument("--layers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (2 = the CI machine)")
+    parser.add_argument("--device", default="cpu", help="cpu (default), cuda or auto")
+    parser.add_argument("--dtype", default="auto", help="auto (default), fp32, bf16 or fp16")
     args = parser.parse_args()
     import torch
 
@@ -76,13 +81,14 @@ def main() -> None:
                 build_tiny_model(Path(tmp) / "bench", texts, hidden_size=args.hidden_size, layers=args.layers)
             )
             label = f"hidden{args.hidden_size}x{args.layers}layers"
-        single_s, single_tokens, single_texts = measure(model, requests, 1)
-        batched_s, batched_tokens, batched_texts = measure(model, requests, args.batch_size)
+        single_s, single_tokens, single_texts = measure(model, requests, 1, args)
+        batched_s, batched_tokens, batched_texts = measure(model, requests, args.batch_size, args)
     single_rate = single_tokens / single_s
     batched_rate = batched_tokens / batched_s
     same = sum(single_texts[k] == batched_texts.get(k) for k in single_texts)
     print(
-        f"prompts={len(requests)} max_new_tokens={args.max_new_tokens} threads={args.threads} model={label}"
+        f"prompts={len(requests)} max_new_tokens={args.max_new_tokens} threads={args.threads} "
+        f"device={args.device} dtype={args.dtype} model={label}"
     )
     print(f"greedy outputs identical batched vs one at a time: {same} of {len(single_texts)}")
     print(f"one at a time : {single_s:7.2f} s  {single_rate:8.1f} tokens/s")

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from alpaca_bench.evalsets import load_eval_set
-from alpaca_bench.judges import JudgeOptions, PairTask, load_judge
+from alpaca_bench.judges import JudgeOptions, JudgeResult, PairTask, load_judge
 from alpaca_bench.models import BackendOptions
 
 
@@ -37,19 +37,21 @@ def tasks(data: Path, n: int) -> list[PairTask]:
     ]
 
 
-def measure(spec: str, pairs: list[PairTask], batch_size: int) -> tuple[float, list[float | None]]:
+def measure(spec: str, pairs: list[PairTask], batch_size: int) -> tuple[float, list[float | None], int]:
     judge = load_judge(
         spec, JudgeOptions(use_cache=False, backend=BackendOptions(batch_size=batch_size, device="cpu"))
     )
     judge.backend.load()  # type: ignore[attr-defined]
 
-    async def run() -> dict[str, float | None]:
-        return {r.key: r.p_b async for r in judge.judge(pairs)}
+    async def run() -> list[JudgeResult]:
+        return [r async for r in judge.judge(pairs)]
 
     asyncio.run(run_warmup(judge, pairs[:2]))
     started = time.perf_counter()
-    results = asyncio.run(run())
-    return time.perf_counter() - started, [results[t.key] for t in pairs]
+    results = {r.key: r for r in asyncio.run(run())}
+    elapsed = time.perf_counter() - started
+    prompt_tokens = sum(r.usage.prompt_tokens for r in results.values())
+    return elapsed, [results[t.key].p_b for t in pairs], prompt_tokens
 
 
 async def run_warmup(judge: object, pairs: list[PairTask]) -> None:
@@ -75,12 +77,18 @@ def main() -> None:
     )
     pairs = tasks(data, args.pairs)
     spec = f"hf:{args.judge}"
-    single_s, single_p = measure(spec, pairs, 1)
-    batched_s, batched_p = measure(spec, pairs, args.batch_size)
+    single_s, single_p, prompt_tokens = measure(spec, pairs, 1)
+    batched_s, batched_p, _ = measure(spec, pairs, args.batch_size)
     drift = max(abs((a or 0) - (b or 0)) for a, b in zip(single_p, batched_p, strict=True))
-    print(f"pairs={len(pairs)} judge={Path(args.judge).name} threads={args.threads}")
-    print(f"one at a time : {single_s:7.2f} s  {len(pairs) / single_s:6.2f} pairs/s")
-    print(f"batch size {args.batch_size:<3}: {batched_s:7.2f} s  {len(pairs) / batched_s:6.2f} pairs/s")
+    print(
+        f"pairs={len(pairs)} judge={Path(args.judge).name} threads={args.threads} "
+        f"prompt tokens/pair={prompt_tokens / len(pairs):.0f} (one verdict token each: prefill-bound)"
+    )
+    for label, seconds in (("one at a time ", single_s), (f"batch size {args.batch_size:<3}", batched_s)):
+        print(
+            f"{label}: {seconds:7.2f} s  {len(pairs) / seconds:6.2f} pairs/s  "
+            f"{prompt_tokens / seconds:7.0f} prompt tokens/s"
+        )
     print(f"ratio (batched / one at a time): {single_s / batched_s:.1f}x; max |P(B) difference| {drift:.2e}")
 
 

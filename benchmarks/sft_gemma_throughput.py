@@ -13,7 +13,9 @@ user-oriented tasks (real text, Alpaca format). Each configuration runs in this 
                     vocabulary the output layer is ~60% of the FLOPs per token)
 
 and prints non-padding tokens/s for each and its ratio to the baseline. The first step of each
-run is warm-up and not counted. Usage:
+run is warm-up and not counted. On a GPU it also prints model FLOPs utilisation (MFU): the
+training FLOPs the step needed (`training_flops`) per second, over the chip's dense bf16 peak
+(`--peak-tflops`, or looked up from the device name). Usage:
 
     python benchmarks/sft_gemma_throughput.py [--steps 2] [--threads 2] [--max-length 256]
     python benchmarks/sft_gemma_throughput.py --device cuda --dtype bf16 --micro-batch-size 16 \\
@@ -39,6 +41,34 @@ from alpaca_bench.sft import build_config, read_metrics
 from alpaca_bench.sft.launch import prepare_run
 
 WARMUP_STEPS = 1
+# Dense bf16 peak (TFLOP/s, no sparsity) by a substring of torch.cuda.get_device_name().
+PEAK_BF16_TFLOPS = {"H200": 989.0, "H100": 989.0, "A100": 312.0, "L40S": 362.0, "A10G": 125.0}
+
+
+def training_flops(config: dict[str, Any], tokens: float, head_positions: float, seq_len: float) -> float:
+    """FLOPs of one forward and backward pass over `tokens` (3x the forward's 2 FLOPs per MAC).
+
+    Counted from the architecture, not the parameter total: the 262k x 640 embedding is most of
+    Gemma-3-270m's parameters but costs nothing to look up, while its tied output layer costs
+    2·V·d per position and the recipe computes it only at labelled positions (`head_positions`). Attention's
+    score and value products add 2·2·L·d_attn·seq_len per token (causal masking not discounted,
+    as in the usual MFU convention).
+    """
+    d, layers, vocab = config["hidden_size"], config["num_hidden_layers"], config["vocab_size"]
+    heads = config["num_attention_heads"]
+    kv_heads = config.get("num_key_value_heads", heads)
+    head_dim = config.get("head_dim") or d // heads
+    ffn = config["intermediate_size"]
+    per_layer = d * heads * head_dim * 2 + d * kv_heads * head_dim * 2 + 3 * d * ffn  # q,o + k,v + gated MLP
+    forward = 2 * layers * per_layer * tokens + 2 * vocab * d * head_positions
+    forward += 2 * 2 * layers * heads * head_dim * seq_len * tokens
+    return 3.0 * forward
+
+
+def peak_tflops(args: argparse.Namespace, device_name: str) -> float | None:
+    if args.peak_tflops:
+        return float(args.peak_tflops)
+    return next((v for k, v in PEAK_BF16_TFLOPS.items() if k in device_name), None)
 
 
 @contextlib.contextmanager
@@ -75,6 +105,9 @@ def measure(gguf: Path, data: Path, out: Path, args: argparse.Namespace, packing
     tokens = sum(r["tokens"] for r in timed)
     seconds = sum(r["step_time_s"] for r in timed)
     return {
+        "tokens": tokens,
+        "supervised": sum(r["supervised_tokens"] for r in timed),
+        "seconds": seconds,
         "tokens_per_s": tokens / seconds,
         "tokens_per_step": tokens / len(timed),
         "supervised_per_step": sum(r["supervised_tokens"] for r in timed) / len(timed),
@@ -96,6 +129,7 @@ def main() -> None:
     parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="cpu")
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (2 = the CI machine)")
     parser.add_argument("--skip-full-logits", action="store_true", help="only padding vs packing")
+    parser.add_argument("--peak-tflops", type=float, help="the chip's dense bf16 peak, for MFU (GPU only)")
     args = parser.parse_args()
 
     import torch
@@ -113,13 +147,21 @@ def main() -> None:
         data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
         from alpaca_bench.models.gguf import resolve_hf_path
 
-        resolve_hf_path(str(gguf))  # convert (or find the cached conversion) before timing anything
+        converted = Path(resolve_hf_path(str(gguf)))  # convert (or find the cached one) before timing
+        model_config = json.loads((converted / "config.json").read_text())
+        model_config = model_config.get("text_config", model_config)
         runs = {"dynamic padding": measure(gguf, data, root / "padded", args, packing=False)}
         runs["packing"] = measure(gguf, data, root / "packed", args, packing=True)
         if not args.skip_full_logits:
             with full_logits():
                 runs["full logits"] = measure(gguf, data, root / "full-logits", args, packing=False)
     baseline = runs["dynamic padding"]["tokens_per_s"]
+    # One padded row is one example, so this is the mean example length: the span attention covers.
+    example_len = runs["dynamic padding"]["tokens"] / (args.steps * args.global_batch_size)
+    for label, run in runs.items():
+        head_positions = run["tokens"] if label == "full logits" else run["supervised"]
+        flops = training_flops(model_config, run["tokens"], head_positions, example_len)
+        run["flops_per_s"] = flops / run["seconds"]
     device = torch.cuda.get_device_name() if args.device != "cpu" and torch.cuda.is_available() else "cpu"
     print(
         f"model: Gemma-3-270m base ({runs['dynamic padding']['parameters'] / 1e6:.0f}M parameters), "
@@ -127,10 +169,12 @@ def main() -> None:
         f"global batch {args.global_batch_size} rows, micro batch {args.micro_batch_size}, "
         f"max length {args.max_length}, {args.steps} timed steps after {WARMUP_STEPS} warm-up"
     )
+    peak = peak_tflops(args, device) if device != "cpu" else None
     for label, run in runs.items():
+        mfu = f", MFU {run['flops_per_s'] / (peak * 1e12):.1%}" if peak else ""
         print(
             f"{label:16s}: {run['tokens_per_s']:8.1f} non-pad tokens/s "
-            f"({run['tokens_per_s'] / baseline:.2f}x), "
+            f"({run['tokens_per_s'] / baseline:.2f}x){mfu}, {run['flops_per_s'] / 1e12:.2f} TFLOP/s, "
             f"median step {run['step_s']:.1f} s, {run['tokens_per_step']:.0f} tokens/step "
             f"({run['supervised_per_step']:.0f} supervised), {run['rows']} rows"
         )
