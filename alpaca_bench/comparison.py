@@ -77,7 +77,6 @@ class CompareSettings:
 class CompareResult:
     summary: ComparisonSummary
     run_dir: Path
-    judge_calls: int
 
 
 def first_shown(seed: int, prompt_id: str) -> Position:
@@ -155,9 +154,11 @@ class Comparison:
             exclude_flagged=self.settings.exclude_flagged,
             wall_s=time.perf_counter() - started,
         )
+        counts = self.judge.counts.model_copy()
+        summary = summary.model_copy(update={"judge_calls": counts.sent, "calls": counts})
         run.write_summary(summary.model_dump(mode="json"))
         self._check_health(summary, run)
-        return CompareResult(summary, run.path, self.judge.calls)
+        return CompareResult(summary, run.path)
 
     def _open_run(
         self, baseline: GenerationRun, candidate: GenerationRun, specs: tuple[str, str]

@@ -98,9 +98,9 @@ async def generate_async(
             done[generation.prompt_id] = generation
             bar.advance()
     ordered = [done[p.id] for p in prompts]
-    logger.info("%s: %d outputs (%d model calls)", backend.name, len(ordered), wrapped.calls)
+    logger.info("%s: %d outputs (%d model calls)", backend.name, len(ordered), wrapped.counts.answers)
     return GenerationRun(
-        backend.name, ordered, wrapped.calls, len(prompts) - len(todo), store.log.path, config_hash
+        backend.name, ordered, wrapped.counts.answers, len(prompts) - len(todo), store.log.path, config_hash
     )
 
 

@@ -77,6 +77,28 @@ class Usage(BaseModel):
         )
 
 
+class CallCounts(BaseModel):
+    """What one invocation asked of a service, counted where it happened.
+
+    `sent` is every request that went out: first attempts, retries after a failure or a missed
+    deadline, and hedges (a second copy of a slow call). `answers` are the completions that came
+    back and were kept (one per logical call, however many copies were sent); `used` are the
+    answers that became judgments (the rest were unparseable and asked again); `cache_hits` were
+    served without a call. `cost_usd` prices every answer received. An identical re-run sends 0.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    sent: int = 0
+    retries: int = 0
+    hedges: int = 0
+    abandoned: int = 0
+    answers: int = 0
+    used: int = 0
+    cache_hits: int = 0
+    cost_usd: float = 0.0
+
+
 class GenerationConfig(BaseModel):
     """Decoding settings; its hash identifies which generations belong together."""
 
@@ -178,7 +200,11 @@ class ComparisonSummary(Record):
     excluded_flagged: bool = False
     unscored_prompts: list[str] = Field(default_factory=list)
     per_category: dict[str, dict[str, float]] = Field(default_factory=dict)
+    # judge calls sent by the invocation that wrote this summary (0 for an identical re-run), its
+    # full accounting, and the paid calls behind every stored judgment of the run folder
     judge_calls: int = 0
+    calls: CallCounts = Field(default_factory=CallCounts)
+    judge_calls_total: int = 0
     cost_usd: float = 0.0
     wall_s: float = 0.0
     seed: int = 0

@@ -166,7 +166,7 @@ def summarize_run(
         flagged_prompts=sorted(flagged_ids),
         excluded_flagged=exclude_flagged,
         per_category=_per_category(ids, prefs, eval_set or _eval_set_for(manifest)),
-        judge_calls=sum(j.calls for j in counted),
+        judge_calls_total=sum(j.calls for j in counted),
         cost_usd=float(sum(j.cost_usd for j in counted)),
         wall_s=wall_s,
         seed=seed,

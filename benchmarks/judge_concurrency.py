@@ -42,7 +42,7 @@ def judge_once(server: ScriptedOpenAIServer, concurrency: int, out: Path) -> tup
     wall = time.perf_counter() - started
     records = [json.loads(line) for line in (result.run_dir / "judgments.jsonl").read_text().splitlines()]
     summed = sum(r["raw"].get("latency_s", 0.0) for r in records if isinstance(r["raw"], dict))
-    return wall, summed, result.judge_calls
+    return wall, summed, result.summary.judge_calls
 
 
 def main() -> None:

@@ -205,7 +205,7 @@ def generate_tasks(
         complete=report.kept >= config.num,
         stopped_by=stopped_by,
         new_requests=state.new_requests,
-        model_calls=wrapped.calls,
+        model_calls=wrapped.counts.answers,
     )
 
 

@@ -14,7 +14,7 @@ from typing import Any, Protocol, runtime_checkable
 from alpaca_bench.errors import InputError
 from alpaca_bench.evalsets import EvalSet
 from alpaca_bench.models.base import BackendOptions
-from alpaca_bench.records import Position, Prompt, Usage, Verdict
+from alpaca_bench.records import CallCounts, Position, Prompt, Usage, Verdict
 from alpaca_bench.registry import LazyRegistry
 
 DEFAULT_JUDGE = "openai:gpt-4o-mini"
@@ -56,8 +56,11 @@ class JudgeResult:
 
 @runtime_checkable
 class Judge(Protocol):
+    """`counts` is what this judge asked of a service in this process (zero for judges that
+    call nothing); the comparison reports it as the run's call accounting."""
+
     name: str
-    calls: int
+    counts: CallCounts
 
     def identity(self) -> dict[str, Any]:
         """Everything that determines this judge's answers; hashed into the run's judge id."""

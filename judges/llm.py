@@ -1,12 +1,14 @@
 """LLM pairwise judges over any chat backend (`openai:`, `hf:` with logprobs, `vllm:`).
 
-Each pair is asked once (the call cache serves repeats). Unparseable answers are asked again in
-further rounds with fresh, uncached calls, up to `parse_retries`; what still cannot be read is
-returned as `unscored` with every raw answer kept — never turned into a tie or dropped.
+Each pair is asked once (the call cache serves repeats). An unparseable answer is asked again
+with a fresh, uncached call the moment it arrives (not after the rest of the batch), up to
+`parse_retries`; what still cannot be read is returned as `unscored` with every raw answer kept
+— never turned into a tie or dropped.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
@@ -40,7 +42,7 @@ class LLMJudge:
         self.name = f"{self.backend.name}-{self.template.name}"
         cache = cache if cache is not None else (CallCache() if options.use_cache else NullCache())
         self.cached = CachedBackend(self.backend, cache, kind="judge")
-        self.calls = 0
+        self.counts = self.cached.counts
 
     @staticmethod
     def _price(spec: str, override: Price | None) -> Price:
@@ -87,34 +89,61 @@ class LLMJudge:
         )
 
     async def judge(self, tasks: Sequence[PairTask]) -> AsyncIterator[JudgeResult]:
-        pending = {task.key: task for task in tasks}
-        history: dict[str, list[Completion]] = {key: [] for key in pending}
-        for attempt in range(self.options.parse_retries + 1):
-            if not pending:
-                return
-            answered: set[str] = set()
-            requests = [self.request(task, attempt) for task in pending.values()]
-            async for completion in self.cached.stream(requests):
-                answered.add(completion.key)
-                history[completion.key].append(completion)
-                await self._settle(completion)
-                result = self._result(completion.key, history[completion.key], final=False)
+        """Stream every first ask at once; each parse retry joins as its own stream, so retries
+        share the backend's slots with first asks instead of waiting for a round to drain."""
+        by_key = {task.key: task for task in tasks}
+        history: dict[str, list[Completion]] = {key: [] for key in by_key}
+        arrived: asyncio.Queue[Completion | BaseException | None] = asyncio.Queue()
+        streams: set[asyncio.Task[None]] = set()
+
+        async def pump(requests: list[ChatRequest]) -> None:
+            try:
+                async for completion in self.cached.stream(requests):
+                    await arrived.put(completion)
+            except BaseException as exc:  # handed to the consumer below, which re-raises it
+                await arrived.put(exc)
+            finally:
+                await arrived.put(None)
+
+        def start(requests: list[ChatRequest]) -> None:
+            streams.add(asyncio.create_task(pump(requests)))
+
+        if by_key:
+            start([self.request(task, 0) for task in by_key.values()])
+        open_streams = len(streams)
+        try:
+            while open_streams:
+                item = await arrived.get()
+                if item is None:
+                    open_streams -= 1
+                    continue
+                if isinstance(item, BaseException):
+                    raise item
+                key = item.key
+                history[key].append(item)
+                await self._settle(item)
+                attempts = len(history[key])
+                final = attempts > self.options.parse_retries
+                result = self._result(key, history[key], final=final)
                 if result is not None:
-                    del pending[completion.key]
+                    if not result.raw.get("cached"):
+                        self.counts.used += 1
                     yield result
-            if self.budget is not None and self.budget.exhausted:
-                logger.warning("judge spend cap of $%.4f reached; stopping", self.budget.limit_usd)
-                return
-            for key in [k for k in pending if k not in answered]:
-                logger.warning("no answer for %s", key)
-        for key in list(pending):
-            result = self._result(key, history[key], final=True)
-            if result is not None:
-                yield result
+                elif self.budget is not None and self.budget.exhausted:
+                    logger.warning("spend cap $%.4f hit; %s left for a re-run", self.budget.limit_usd, key)
+                else:
+                    start([self.request(by_key[key], attempts)])
+                    open_streams += 1
+        finally:
+            for stream in streams:
+                stream.cancel()
+            await asyncio.gather(*streams, return_exceptions=True)
+        for key in [k for k, h in history.items() if not h]:
+            logger.warning("no answer for %s", key)
 
     async def _settle(self, completion: Completion) -> None:
         if not completion.cached:
-            self.calls += 1
+            self.counts.cost_usd += self.price.cost(completion.usage)
         if self.budget is not None:
             await self.budget.settle(
                 completion.key, 0.0 if completion.cached else self.price.cost(completion.usage)

@@ -15,6 +15,7 @@ from typing import Any
 
 from alpaca_bench.errors import InputError
 from alpaca_bench.evalsets import EvalSet
+from alpaca_bench.records import CallCounts
 from alpaca_bench.rouge import rouge_l
 
 from .base import JudgeOptions, JudgeResult, PairTask
@@ -40,9 +41,8 @@ def decide(score_a: float, score_b: float, margin: float) -> tuple[str, float]:
 
 
 class RougeJudge:
-    calls = 0
-
     def __init__(self, spec: str, options: JudgeOptions):
+        self.counts = CallCounts()
         if spec.strip() != "rouge":
             raise InputError(f"bad judge {spec!r}: the ROUGE judge is just 'rouge'")
         self.margin = ROUGE_TIE_MARGIN if options.tie_margin is None else options.tie_margin
@@ -66,9 +66,8 @@ class RougeJudge:
 
 
 class EmbeddingJudge:
-    calls = 0
-
     def __init__(self, spec: str, options: JudgeOptions):
+        self.counts = CallCounts()
         _, _, path = spec.partition(":")
         if not path:
             raise InputError(

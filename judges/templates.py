@@ -11,15 +11,47 @@ Schema (users write their own):
 
 Validation happens before any call: unknown variables (which also keeps model names out of the
 prompt), a regex without exactly one capture group, verdicts outside the five allowed, missing
-parser. Outputs are inserted verbatim: no HTML escaping, no trimming.
+parser, a `fence()` whose tag name is not a literal. `{{ output_a }}` and the other variables are
+inserted verbatim: no HTML escaping, no trimming.
+
+Fencing. Every value above is untrusted (outputs come from the models being judged; instruction,
+input and reference from data files), and a value that contains the template's own closing tag
+could otherwise end its block and go on in the template's voice (fake rules, a fake verdict).
+So templates get two helpers besides the variables:
+
+- `{{ fence("response_A", output_a) }}` renders
+
+      <response_A id="3f9c1a2b4d5e6f70">
+      VALUE
+      </response_A id="3f9c1a2b4d5e6f70">
+
+- `{{ boundary }}` is that id, for telling the judge which tags are real.
+
+The id is an HMAC-SHA256, keyed by the template's text, over all five values, cut to 16 hex
+digits. It is deterministic, so identical inputs render identical messages and the call cache
+serves a re-run without a single call; and no value can contain it, because it is a hash of that
+very value (and of the other output, which its author never sees). A random nonce would break
+the cache; a fixed marker could be guessed.
+
+Inside a fenced value, every `<` that opens a reserved tag name (a `fence()` name, a tag written
+literally in the template, or one of the built-in templates' tags, which no output may fake even
+where a template does not use them; any case, spaces allowed, opening or closing) becomes
+`&lt;`, so even a guessed plain `</response_A>` closes nothing. `&lt;` rather than a zero-width
+break: it is visible in logs and reviews, it is what both people and models read as "a literal
+<", and tools that strip invisible characters (or normalise Unicode) cannot undo it. Nothing else
+in the value changes. Templates that do not call `fence()` render exactly as before.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import hmac
 import importlib.resources
+import json
 import math
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -32,6 +64,17 @@ from alpaca_bench.files import first_error, read_text_strict
 from .base import VERDICT_P_B, VERDICTS, verdict_from_p_b
 
 VARIABLES = frozenset({"instruction", "input", "output_a", "output_b", "reference"})
+# Provided by the renderer, not by the data: see "Fencing" above.
+HELPERS = frozenset({"fence", "boundary"})
+BOUNDARY_HEX_DIGITS = 16
+FENCE_VERSION = 1  # part of content_hash() for templates that fence: bump when fencing changes
+
+# Escaped inside every fenced value even where a template does not use them, so an output cannot
+# open a block the judge might take for a real one (a fake "reference_answer" in a pairwise prompt).
+BUILTIN_TAGS = frozenset({"request", "context", "reference_answer", "response_A", "response_B"})
+TAG_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*")
+_LITERAL_TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9_.-]*)(?:\s[^<>]*)?/?>")
+_GAP = r"[\s\u200b-\u200f\u2060\ufeff]*"  # spaces and invisible characters a model may skip over
 
 
 class Decoding(BaseModel):
@@ -128,28 +171,54 @@ class JudgeTemplate(BaseModel):
         for field_name in ("system", "user"):
             source = getattr(self, field_name)
             if source is not None:
-                unknown = template_variables(source) - VARIABLES
+                unknown = template_variables(source) - VARIABLES - HELPERS
                 if unknown:
                     raise ValueError(
                         f"{field_name} uses unknown variable(s) {', '.join(sorted(unknown))}; "
-                        f"allowed: {', '.join(sorted(VARIABLES))}"
+                        f"allowed: {', '.join(sorted(VARIABLES))} (and the helpers fence(), boundary)"
                     )
+                fence_names(source)  # raises on a fence() without a literal tag name
         return self
 
     @property
     def needs_reference(self) -> bool:
         return any("reference" in template_variables(s) for s in (self.system, self.user) if s)
 
+    @property
+    def fences(self) -> bool:
+        """Whether this template uses the fencing helpers (all built-in templates do)."""
+        return any(template_variables(s) & HELPERS for s in (self.system, self.user) if s)
+
     def content_hash(self) -> str:
-        blob = self.model_dump_json().encode()
-        return hashlib.sha256(blob).hexdigest()[:16]
+        blob = self.model_dump_json()
+        if self.fences:  # the rendered text also depends on how fence() works
+            blob += f"\nfence-v{FENCE_VERSION}"
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    def boundary(self, values: Mapping[str, str]) -> str:
+        """This render's fence id: an HMAC keyed by the template text over every value."""
+        key = json.dumps([FENCE_VERSION, self.name, self.system, self.user]).encode()
+        message = json.dumps(sorted((str(k), str(v)) for k, v in values.items())).encode()
+        return hmac.new(key, message, hashlib.sha256).hexdigest()[:BOUNDARY_HEX_DIGITS]
+
+    def neutralise(self, value: str) -> str:
+        """`value` with every `<` that opens a reserved tag name turned into `&lt;` (see Fencing)."""
+        return _reserved_tags(self.system or "", self.user).sub("&lt;", value)
 
     def render(self, values: dict[str, str]) -> list[dict[str, str]]:
         env = _environment()
+        mark = self.boundary(values)
+
+        def fence(name: str, value: object) -> str:
+            if not isinstance(name, str) or TAG_NAME.fullmatch(name) is None:
+                raise ValueError(f"fence() needs a tag name like 'response_A', got {name!r}")
+            return f'<{name} id="{mark}">\n{self.neutralise(str(value))}\n</{name} id="{mark}">'
+
+        context: dict[str, Any] = {**values, "fence": fence, "boundary": mark}
         messages = []
         if self.system:
-            messages.append({"role": "system", "content": env.from_string(self.system).render(**values)})
-        messages.append({"role": "user", "content": env.from_string(self.user).render(**values)})
+            messages.append({"role": "system", "content": env.from_string(self.system).render(context)})
+        messages.append({"role": "user", "content": env.from_string(self.user).render(context)})
         return messages
 
     def parse(self, text: str, top_logprobs: dict[str, float] | None) -> tuple[str, float] | None:
@@ -162,15 +231,68 @@ def _environment() -> Any:
     return jinja2.Environment(autoescape=False, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
 
 
-def template_variables(source: str) -> set[str]:
+def _parse_source(source: str) -> Any:
     import jinja2
-    from jinja2 import meta
 
     try:
-        parsed = _environment().parse(source)
+        return _environment().parse(source)
     except jinja2.TemplateSyntaxError as exc:
         raise ValueError(f"Jinja2 syntax error on line {exc.lineno}: {exc.message}") from None
-    return set(meta.find_undeclared_variables(parsed))
+
+
+def template_variables(source: str) -> set[str]:
+    from jinja2 import meta
+
+    return set(meta.find_undeclared_variables(_parse_source(source)))
+
+
+def fence_names(source: str) -> set[str]:
+    """The tag names of the `fence(NAME, value)` calls in a template source."""
+    from jinja2 import nodes
+
+    names = set()
+    for call in _parse_source(source).find_all(nodes.Call):
+        if not (isinstance(call.node, nodes.Name) and call.node.name == "fence"):
+            continue
+        first = call.args[0] if call.args else None
+        if (
+            len(call.args) != 2
+            or call.kwargs
+            or call.dyn_args
+            or call.dyn_kwargs
+            or not isinstance(first, nodes.Const)
+            or not isinstance(first.value, str)
+            or TAG_NAME.fullmatch(first.value) is None
+        ):
+            raise ValueError(
+                f"line {call.lineno}: fence() takes a literal tag name and a value, "
+                "e.g. fence('response_A', output_a)"
+            )
+        names.add(first.value)
+    return names
+
+
+def literal_tags(source: str) -> set[str]:
+    """Tag names written as tags in a template's own text (outside Jinja expressions)."""
+    from jinja2 import nodes
+
+    return {
+        match.group(1)
+        for data in _parse_source(source).find_all(nodes.TemplateData)
+        for match in _LITERAL_TAG.finditer(data.data)
+    }
+
+
+@functools.lru_cache(maxsize=64)
+def _reserved_tags(system: str, user: str) -> re.Pattern[str]:
+    """`<` (then spaces or invisible characters, an optional `/`, more of them) opening a reserved
+    tag name, case-insensitively; the name must not run on into more word characters."""
+    names = set(BUILTIN_TAGS)
+    for source in (system, user):
+        if source:
+            names |= fence_names(source) | literal_tags(source)
+    alternatives = "|".join(re.escape(n) for n in sorted(names, key=lambda n: (-len(n), n)))
+    return re.compile(f"<(?={_GAP}/?{_GAP}(?:{alternatives})(?!\\w))", re.IGNORECASE)
 
 
 def builtin_templates() -> list[str]:

@@ -9,7 +9,12 @@ from typing import Any
 
 from alpaca_bench.testing import Reply
 
-PAIR = re.compile(r"<response_A>\n(.*?)\n</response_A>\n\n<response_B>\n(.*)\n</response_B>", re.DOTALL)
+# the built-in templates fence each response with tags carrying a per-pair id
+PAIR = re.compile(
+    r'<response_A( id="[0-9a-f]+"|)>\n(.*?)\n</response_A\1>\n\n'
+    r"<response_B\1>\n(.*)\n</response_B\1>",
+    re.DOTALL,
+)
 CONFIDENT = 0.9
 
 
@@ -18,7 +23,7 @@ def blind_pair(body: dict[str, Any]) -> tuple[str, str]:
     content = body["messages"][-1]["content"]
     match = PAIR.search(content)
     assert match is not None, "judge prompt does not hold a pair"
-    return match.group(1), match.group(2)
+    return match.group(2), match.group(3)
 
 
 def longer_wins(body: dict[str, Any]) -> Reply:

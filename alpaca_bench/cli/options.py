@@ -90,13 +90,25 @@ def add_service_options(parser: argparse.ArgumentParser, concurrency: int = 16) 
         default=concurrency,
         help=f"parallel API calls (default {concurrency})",
     )
-    group.add_argument("--timeout", type=float, default=120.0, help="seconds per API call (default 120)")
+    group.add_argument(
+        "--timeout",
+        type=float,
+        default=120.0,
+        help="hard cap in seconds on one attempt (default 120); attempts far slower than the "
+        "server's recent latency are hedged and abandoned well before it",
+    )
     group.add_argument("--max-retries", type=positive_int, default=8, help="attempts per call (default 8)")
     group.add_argument(
         "--backoff-base", type=float, default=0.5, help="first retry wait in seconds (default 0.5)"
     )
     group.add_argument(
         "--backoff-cap", type=float, default=30.0, help="longest retry wait in seconds (default 30)"
+    )
+    group.add_argument(
+        "--no-hedge",
+        dest="hedge",
+        action="store_false",
+        help="never send a second copy of a slow call (hedges cost a paid API one more call each)",
     )
     group.add_argument(
         "--api-key-env",
@@ -135,6 +147,7 @@ _BACKEND_FLAGS = {
     "max_retries": "max_retries",
     "backoff_base_s": "backoff_base",
     "backoff_cap_s": "backoff_cap",
+    "hedge": "hedge",
     "batch_size": "batch_size",
     "max_batch_tokens": "max_batch_tokens",
     "device": "device",

@@ -90,9 +90,23 @@ def print_summary(console: Console, summary: ComparisonSummary, run_dir: Path) -
     _print_categories(console, summary)
     for warning in summary.warnings:
         console.print(f"[yellow]warning: {escape(warning)}[/yellow]")
-    console.print(
-        f"judge calls {summary.judge_calls} · cost ${summary.cost_usd:.4f} · "
-        f"wall {summary.wall_s:.1f} s → {run_dir}"
+    console.print(f"{calls_text(summary)} · wall {summary.wall_s:.1f} s → {run_dir}")
+
+
+def calls_text(summary: ComparisonSummary) -> str:
+    """This invocation's calls in one line, then what the stored judgments cost in all."""
+    c = summary.calls
+    sent = f"judge calls sent {c.sent}"
+    extra = [
+        f"{n} {label}"
+        for n, label in ((c.retries, "retries"), (c.hedges, "hedged"), (c.abandoned, "abandoned"))
+        if n
+    ]
+    if extra:
+        sent += f" ({', '.join(extra)})"
+    return (
+        f"{sent} · {c.answers} answers, {c.used} used · {c.cache_hits} cache hits · "
+        f"cost ${c.cost_usd:.4f} this run, ${summary.cost_usd:.4f} for all {summary.n_judgments} judgments"
     )
 
 

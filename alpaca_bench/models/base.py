@@ -121,6 +121,7 @@ class BackendOptions:
     max_retries: int = 8
     backoff_base_s: float = 0.5
     backoff_cap_s: float = 30.0
+    hedge: bool = True  # re-send calls far slower than the server's recent latency (models.tail)
     batch_size: int = 16
     max_batch_tokens: int = 4096
     device: str = "auto"

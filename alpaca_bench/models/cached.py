@@ -1,4 +1,9 @@
-"""A caching wrapper for any backend: answered calls are never paid for twice."""
+"""A caching wrapper for any backend: answered calls are never paid for twice.
+
+It is also where a run's call accounting starts: hits and answers are counted here, and a
+backend that sends requests itself (retries, hedges: `openai:`) shares its `counts` so the
+same `CallCounts` holds what went out; for the others one answer is one request sent.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from ..cache import CallCache, cache_key
-from ..records import Prompt
+from ..records import CallCounts, Prompt
 from .base import ChatRequest, Completion, ModelBackend
 
 
@@ -19,7 +24,14 @@ class CachedBackend:
         self.kind = kind
         self.name = inner.name
         self.cacheable = inner.cacheable
-        self.calls = 0
+        inner_counts = getattr(inner, "counts", None)
+        self._counts_sends = not isinstance(inner_counts, CallCounts)
+        self.counts: CallCounts = inner_counts if isinstance(inner_counts, CallCounts) else CallCounts()
+
+    def _answered(self) -> None:
+        self.counts.answers += 1
+        if self._counts_sends:
+            self.counts.sent += 1
 
     def identity(self) -> dict[str, Any]:
         return self.inner.identity()
@@ -33,7 +45,7 @@ class CachedBackend:
     async def stream(self, requests: Sequence[ChatRequest]) -> AsyncIterator[Completion]:
         if not self.inner.cacheable:
             async for completion in self.inner.stream(requests):
-                self.calls += 1
+                self._answered()
                 yield completion
             return
         keys: dict[str, str] = {}
@@ -42,12 +54,13 @@ class CachedBackend:
             key = self.key_for(request)
             hit = self.cache.get(key) if request.use_cache else None
             if hit is not None:
+                self.counts.cache_hits += 1
                 yield Completion.from_cache(request.key, hit)
             else:
                 keys[request.key] = key
                 misses.append(request)
         async for completion in self.inner.stream(misses):
-            self.calls += 1
+            self._answered()
             self.cache.put(keys[completion.key], self.kind, completion.to_cache())
             yield completion
 

@@ -108,6 +108,8 @@ class HFBackend:
             raise InputError("bad spec 'hf:': expected hf:PATH_OR_REPO")
         self.path = rest
         self.options = options
+        # one model.generate at a time: a judge's parse retries arrive as concurrent streams
+        self._generating = threading.Lock()
         base = Path(rest.rstrip("/")).name
         if base.lower().endswith(".gguf"):
             base = base[: -len(".gguf")]
@@ -258,8 +260,8 @@ class HFBackend:
             torch.manual_seed(first.seed or 0)
         else:
             kwargs.update(temperature=None, top_p=None, top_k=None)
-        started = time.perf_counter()
-        with torch.inference_mode():
+        with self._generating, torch.inference_mode():
+            started = time.perf_counter()
             out = self.model.generate(**encoded, **kwargs)
         latency = (time.perf_counter() - started) / len(batch)
         prompt_len = encoded["input_ids"].shape[1]

@@ -18,10 +18,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..errors import InputError, ServiceError
-from ..records import Prompt, Usage
+from ..records import CallCounts, Prompt, Usage
 from ..redact import redact, register_secret
 from .base import BackendOptions, ChatRequest, Completion
 from .retry import BackoffPolicy, Retry, parse_retry_after, with_backoff
+from .tail import NotAdmitted, TailCaller, TailPolicy
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +58,16 @@ class OpenAIBackend:
             base_s=options.backoff_base_s,
             cap_s=options.backoff_cap_s,
         )
+        self.counts = CallCounts()
+        self.caller = TailCaller(
+            options.concurrency,
+            options.timeout_s,
+            self.policy,
+            self._classify,
+            self._give_up,
+            self.counts,
+            TailPolicy(hedge=options.hedge),
+        )
         self._client: Any = None
         self._api_key = os.environ.get(options.api_key_env)
         if not self._api_key and self.base_url is None:
@@ -88,19 +99,40 @@ class OpenAIBackend:
         return self._client
 
     async def stream(self, requests: Sequence[ChatRequest]) -> AsyncIterator[Completion]:
-        """Run up to `concurrency` calls at once; stop starting new ones when admission says no."""
+        """Every request as its own call through the shared `TailCaller` (at most `concurrency`
+        in flight across all streams of this backend, hedged and deadline-bounded); answers are
+        yielded as they arrive. Once admission says no, calls not yet sent are dropped."""
         if not requests:
             return
+        import openai
+
         self._get_client()
-        queue = list(reversed(requests))
         done: asyncio.Queue[Completion | BaseException | None] = asyncio.Queue()
-        workers = [
-            asyncio.create_task(self._worker(queue, done))
-            for _ in range(min(len(requests), self.options.concurrency))
-        ]
+        refused = False
+
+        async def one(request: ChatRequest) -> None:
+            nonlocal refused
+            try:
+                if refused:
+                    return
+                await done.put(
+                    await self.caller.call(
+                        functools.partial(self._call, request), functools.partial(self._admitted, request)
+                    )
+                )
+            except NotAdmitted:
+                refused = True
+            except openai.OpenAIError as exc:
+                await done.put(self.fatal(exc))
+            except Exception as exc:
+                await done.put(exc)
+            finally:
+                await done.put(None)
+
+        tasks = [asyncio.create_task(one(r)) for r in requests]
         finished = 0
         try:
-            while finished < len(workers):
+            while finished < len(tasks):
                 item = await done.get()
                 if item is None:
                     finished += 1
@@ -109,35 +141,9 @@ class OpenAIBackend:
                 else:
                     yield item
         finally:
-            for worker in workers:
-                worker.cancel()
-            await asyncio.gather(*workers, return_exceptions=True)
-
-    async def _worker(
-        self, queue: list[ChatRequest], done: asyncio.Queue[Completion | BaseException | None]
-    ) -> None:
-        import openai
-
-        try:
-            while queue:
-                request = queue.pop()
-                if not await self._admitted(request):
-                    queue.clear()
-                    break
-                try:
-                    completion = await with_backoff(
-                        functools.partial(self._call, request),
-                        self._classify,
-                        self.policy,
-                        self._give_up,
-                    )
-                except openai.OpenAIError as exc:
-                    raise self.fatal(exc) from None
-                await done.put(completion)
-        except Exception as exc:
-            await done.put(exc)
-        finally:
-            await done.put(None)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _admitted(self, request: ChatRequest) -> bool:
         admission = self.options.admission
@@ -230,6 +236,8 @@ class OpenAIBackend:
             return Retry("malformed response")
         if isinstance(exc, TransientResponseError):
             return Retry(str(exc))
+        if isinstance(exc, TimeoutError):  # an attempt abandoned at its deadline (alpaca_bench.models.tail)
+            return Retry("deadline")
         return None
 
     def _give_up(self, exc: BaseException, attempts: int) -> BaseException:

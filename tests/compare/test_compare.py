@@ -55,7 +55,12 @@ def test_exact_win_rate_blind_requests_and_balanced_order(cli, tmp_path, data_di
     assert summary["ci_low"] < summary["win_rate"] < summary["ci_high"]
     assert summary["baseline"] == "davinci" and summary["candidate"] == "text-davinci-003"
     identical = sum(b == c for b, c in zip(outputs(base), outputs(cand), strict=True))
-    assert summary["judge_calls"] == len(server.bodies) == 252 - identical
+    calls = summary["calls"]
+    assert calls["answers"] == calls["used"] == 252 - identical and calls["cache_hits"] == 0
+    # every send is counted; a hedge cancelled before it reached the server is counted too
+    assert calls["sent"] == summary["judge_calls"] >= len(server.bodies) >= calls["answers"]
+    assert calls["sent"] - calls["hedges"] - calls["retries"] == calls["answers"]  # no faults here
+    assert summary["judge_calls_total"] == calls["answers"]
     for body in server.bodies:
         text = json.dumps(body)
         for secret in ("davinci", "predictions", str(data_dir)):
@@ -71,8 +76,10 @@ def test_exact_win_rate_blind_requests_and_balanced_order(cli, tmp_path, data_di
     candidate_first = sum(r["first_shown"] == "candidate" for r in records)
     assert 0.40 * 252 <= candidate_first <= 0.60 * 252
     rerun = run_compare(cli, tmp_path, base, cand, server)
-    assert rerun["judge_calls"] == summary["judge_calls"]  # the run's total, unchanged
-    assert len(server.bodies) == 252 - identical  # no new calls
+    sent_before = len(server.bodies)
+    assert rerun["judge_calls"] == 0 and rerun["calls"]["sent"] == 0  # an identical re-run sends nothing
+    assert rerun["judge_calls_total"] == summary["judge_calls_total"]  # the stored judgments' calls
+    assert len(server.bodies) == sent_before
     assert rerun["win_rate"] == summary["win_rate"]
 
 
@@ -258,7 +265,7 @@ def test_max_cost_stops_cleanly_and_resumes(cli, tmp_path, data_dir, scripted_se
     assert summary["n"] == 40
     records = judgments(summary)
     assert summary["cost_usd"] == pytest.approx(sum(r["cost_usd"] for r in records))
-    assert summary["judge_calls"] == len(server.bodies) == len(records)
+    assert summary["judge_calls_total"] == len(server.bodies) == len(records)
 
 
 def test_authentication_failure_exits_3_and_never_prints_the_key(

@@ -19,8 +19,11 @@ def test_builtin_templates_exist_and_validate():
 
 def test_outputs_are_inserted_verbatim():
     hostile = "  <script>alert(1)</script> {{ reference }} {% if x %}&amp;\n\n  "
-    content = load_template("pairwise").render({**VALUES, "output_a": hostile})[-1]["content"]
-    assert f"<response_A>\n{hostile}\n</response_A>" in content
+    values = {**VALUES, "output_a": hostile}
+    template = load_template("pairwise")
+    content = template.render(values)[-1]["content"]
+    mark = template.boundary(values)  # the fence id; only the template's own tag names are escaped
+    assert f'<response_A id="{mark}">\n{hostile}\n</response_A id="{mark}">' in content
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ def test_generation_and_judging_survive_a_hostile_server(cli, tmp_path, data_dir
 
     def respond(body):
         content = body["messages"][-1]["content"]
-        if "<response_A>" not in content:  # a generation request
+        if "<response_A" not in content:  # a generation request
             words = content.split()
             size = 3 + len(content) % 17 if body["model"] == "gen-a" else 2 + len(content) % 23
             return Reply(f"{body['model']} says: " + " ".join(words[:size]))

@@ -13,7 +13,7 @@ SENTINEL = "sk-sentinel-7f3a9c1e5b2d4f6a8c0e"
 
 def respond(body):
     content = body["messages"][-1]["content"]
-    if "<response_A>" in content:
+    if "<response_A" in content:
         return longer_wins(body)
     return Reply(f"{body['model']}: {content[: 10 + len(body['model'])]}")
 
