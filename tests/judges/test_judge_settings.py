@@ -31,6 +31,7 @@ JUDGE_BACKEND_SETTINGS = [
     ("backoff_cap_s", 4.0),
     ("concurrency", 5),
     ("api_key_env", "MY_JUDGE_KEY"),
+    ("hedge", False),
 ]
 
 
@@ -99,6 +100,7 @@ def test_cli_judge_flags_reach_the_judge_and_leave_the_models_alone(tiny_model_d
         "7.5",
         "--max-retries",
         "2",
+        "--no-hedge",
     )
     options = _judge_backend(settings)
     assert (options.dtype, options.max_batch_tokens, options.batch_size, options.device) == (
@@ -108,7 +110,7 @@ def test_cli_judge_flags_reach_the_judge_and_leave_the_models_alone(tiny_model_d
         "cpu",
     )
     assert options.api_key_env == "MY_JUDGE_KEY"
-    assert (options.timeout_s, options.max_retries) == (7.5, 2)
+    assert (options.timeout_s, options.max_retries, options.hedge) == (7.5, 2, False)
     assert settings.backend.dtype == "float16" and settings.backend.api_key_env == "OPENAI_API_KEY"
 
 
