@@ -20,6 +20,7 @@ import statistics
 import tempfile
 from pathlib import Path
 
+from alpaca_bench.datagen import load_seed_tasks
 from alpaca_bench.sft import build_config, read_metrics
 from alpaca_bench.sft.launch import prepare_run
 from alpaca_bench.sft.train import train
@@ -31,14 +32,9 @@ WARMUP_STEPS = 2
 
 
 def alpaca_rows(data_dir: Path) -> list[dict[str, str]]:
-    rows = []
-    for line in (data_dir / "self-instruct" / "user_oriented_instructions.jsonl").read_text().splitlines():
-        task = json.loads(line)
-        instance = task["instances"][0]
-        rows.append(
-            {"instruction": task["instruction"], "input": instance["input"], "output": instance["output"]}
-        )
-    return rows
+    """Self-instruct's 252 user-oriented tasks as Alpaca records (read like any seed file)."""
+    tasks = load_seed_tasks(data_dir / "self-instruct" / "user_oriented_instructions.jsonl")
+    return [t.model_dump() for t in tasks]
 
 
 def measure(

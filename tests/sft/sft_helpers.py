@@ -19,18 +19,10 @@ SHORT_OUTPUT_CHARS = 160
 
 def alpaca_rows(data_dir: Path, count: int) -> list[dict[str, str]]:
     """The first `count` self-instruct tasks with a short reference answer, as Alpaca rows."""
-    rows = []
-    path = data_dir / "self-instruct" / "user_oriented_instructions.jsonl"
-    for line in path.read_text(encoding="utf-8").splitlines():
-        task = json.loads(line)
-        instance = task["instances"][0]
-        if len(instance["output"]) <= SHORT_OUTPUT_CHARS:
-            rows.append(
-                {"instruction": task["instruction"], "input": instance["input"], "output": instance["output"]}
-            )
-        if len(rows) == count:
-            break
-    return rows
+    from alpaca_bench.datagen import load_seed_tasks
+
+    tasks = load_seed_tasks(data_dir / "self-instruct" / "user_oriented_instructions.jsonl")
+    return [t.model_dump() for t in tasks if len(t.output) <= SHORT_OUTPUT_CHARS][:count]
 
 
 def _shared(factory: pytest.TempPathFactory, name: str) -> Path:
