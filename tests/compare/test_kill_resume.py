@@ -40,6 +40,7 @@ def test_sigkill_then_rerun_finishes_exactly(tmp_path, data_dir, scripted_server
         "--no-progress",
         "--concurrency",
         str(CONCURRENCY),
+        "--no-hedge",  # the only extra calls are then those in flight at the kill
         "--json",
     ]
     judgments = (
