@@ -86,6 +86,7 @@ class LLMJudge:
             logprobs=logprobs,
             score_tokens=score_tokens,
             use_cache=attempt == 0,
+            priority=attempt,  # a parse retry goes out ahead of first asks still waiting
         )
 
     async def judge(self, tasks: Sequence[PairTask]) -> AsyncIterator[JudgeResult]:

@@ -38,6 +38,9 @@ class ChatRequest:
     prompt_id: str | None = None
     template: str = "auto"
     use_cache: bool = True
+    # served before waiting first asks when slots are scarce (a parse retry); not part of the
+    # answer, so not in the cache key
+    priority: int = 0
 
     def cache_payload(self) -> dict[str, Any]:
         """Everything about the request that can change the answer."""

@@ -115,11 +115,9 @@ class OpenAIBackend:
             try:
                 if refused:
                     return
-                await done.put(
-                    await self.caller.call(
-                        functools.partial(self._call, request), functools.partial(self._admitted, request)
-                    )
-                )
+                send = functools.partial(self._call, request)
+                admit = functools.partial(self._admitted, request)
+                await done.put(await self.caller.call(send, admit, request.priority))
             except NotAdmitted:
                 refused = True
             except openai.OpenAIError as exc:

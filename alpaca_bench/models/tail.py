@@ -25,6 +25,8 @@ of a paid API call may be billed even when its answer is dropped).
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import logging
 import random
 from collections import deque
@@ -83,6 +85,40 @@ class LatencyTracker:
         return min(cap_s, max(self.policy.min_hedge_s, self.policy.hedge_multiplier * p))
 
 
+class PrioritySlots:
+    """A semaphore whose waiters are served by priority, then in arrival order.
+
+    Why: a call that is already under way (a transport retry, a judge's parse retry) should not
+    queue behind every first ask still waiting; served first, it finishes while the rest of the
+    run is still in flight instead of forming a tail of its own."""
+
+    def __init__(self, size: int):
+        self._free = size
+        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._arrivals = itertools.count()
+
+    async def acquire(self, priority: int = 0) -> None:
+        if self._free > 0 and not self._waiters:
+            self._free -= 1
+            return
+        granted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiters, (-priority, next(self._arrivals), granted))
+        try:
+            await granted
+        except asyncio.CancelledError:
+            if granted.done() and not granted.cancelled():
+                self.release()  # granted just as the waiter was cancelled: pass the slot on
+            raise
+
+    def release(self) -> None:
+        while self._waiters:
+            _, _, granted = heapq.heappop(self._waiters)
+            if not granted.done():  # a cancelled waiter's future is done; skip it
+                granted.set_result(None)
+                return
+        self._free += 1
+
+
 class NotAdmitted(Exception):
     """The admission check (a spend cap) refused the call's first attempt."""
 
@@ -114,12 +150,12 @@ class TailCaller:
         self.give_up = give_up
         self.counts = counts
         self.concurrency = max(1, concurrency)
-        self._slots: asyncio.Semaphore | None = None
+        self._slots: PrioritySlots | None = None
         self._rng = random.Random()
 
-    def _slot(self) -> asyncio.Semaphore:
-        if self._slots is None:  # created in the running loop
-            self._slots = asyncio.Semaphore(self.concurrency)
+    def _slot(self) -> PrioritySlots:
+        if self._slots is None:
+            self._slots = PrioritySlots(self.concurrency)
         return self._slots
 
     def _start(self, send: Callable[[], Awaitable[T]], holds_slot: bool) -> _Attempt[T]:
@@ -133,11 +169,11 @@ class TailCaller:
         return _Attempt(task, asyncio.get_running_loop().time())
 
     async def _start_in_slot(
-        self, send: Callable[[], Awaitable[T]], admit: Callable[[], Awaitable[bool]] | None
+        self, send: Callable[[], Awaitable[T]], admit: Callable[[], Awaitable[bool]] | None, priority: int
     ) -> _Attempt[T]:
         """Wait for a free slot, then send; every running attempt has therefore been sent, so
         its deadline is always known to the call that owns it."""
-        await self._slot().acquire()
+        await self._slot().acquire(priority)
         try:
             if admit is not None and not await admit():
                 raise NotAdmitted()
@@ -155,11 +191,15 @@ class TailCaller:
         return running[-1].started + after if sends < self.backoff.max_attempts else None
 
     async def call(
-        self, send: Callable[[], Awaitable[T]], admit: Callable[[], Awaitable[bool]] | None = None
+        self,
+        send: Callable[[], Awaitable[T]],
+        admit: Callable[[], Awaitable[bool]] | None = None,
+        priority: int = 0,
     ) -> T:
-        """One logical call: the first answer from its attempts, or the give-up error."""
+        """One logical call: the first answer from its attempts, or the give-up error. Its
+        retries wait for a slot ahead of every first attempt (`priority` + 1)."""
         loop = asyncio.get_running_loop()
-        running: list[_Attempt[T]] = [await self._start_in_slot(send, admit)]
+        running: list[_Attempt[T]] = [await self._start_in_slot(send, admit, priority)]
         sends, failures = 1, 0
         last: tuple[BaseException, Retry] | None = None
         try:
@@ -169,7 +209,7 @@ class TailCaller:
                     if sends >= self.backoff.max_attempts:
                         raise self.give_up(last[0], sends)
                     await asyncio.sleep(self.backoff.delay(failures - 1, last[1], self._rng))
-                    running.append(await self._start_in_slot(send, None))
+                    running.append(await self._start_in_slot(send, None, priority + 1))
                     self.counts.retries += 1
                     sends += 1
                 now = loop.time()
