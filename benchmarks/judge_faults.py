@@ -5,7 +5,7 @@ OpenAI-compatible server that answers after 200 ms. The faulty run injects 30% f
 them open-socket hangs (no headers, headers then nothing, half a body then nothing; each lasts 60 s
 unless the client lets go), the rest 429/503 with Retry-After, 500, connection resets, truncated
 bodies and bodies trickled over 3 s. Every run uses the default settings (`--timeout 120`,
-`--max-retries 8`, `--concurrency 16`) and no call cache. Prints wall time with faults / without
+`--max-retries 10`, `--concurrency 16`) and no call cache. Prints wall time with faults / without
 (target < 2x), calls sent per pair and how they split (retries, hedges, abandoned attempts), and
 checks that every pair was judged exactly once with the verdict the server gives it. Usage:
 

@@ -97,7 +97,13 @@ def add_service_options(parser: argparse.ArgumentParser, concurrency: int = 16) 
         help="hard cap in seconds on one attempt (default 120); attempts far slower than the "
         "server's recent latency are hedged and abandoned well before it",
     )
-    group.add_argument("--max-retries", type=positive_int, default=8, help="attempts per call (default 8)")
+    attempts = BackendOptions.max_retries
+    group.add_argument(
+        "--max-retries",
+        type=positive_int,
+        default=attempts,
+        help=f"attempts per call, not counting hedges (default {attempts})",
+    )
     group.add_argument(
         "--backoff-base", type=float, default=0.5, help="first retry wait in seconds (default 0.5)"
     )

@@ -121,7 +121,7 @@ class BackendOptions:
 
     concurrency: int = 16
     timeout_s: float = 120.0
-    max_retries: int = 8
+    max_retries: int = 10  # attempts per call; hedges come on top (models.tail)
     backoff_base_s: float = 0.5
     backoff_cap_s: float = 30.0
     hedge: bool = True  # re-send calls far slower than the server's recent latency (models.tail)

@@ -15,7 +15,10 @@ is almost surely lost:
 
 Until `min_samples` calls have answered, the only deadline is `--timeout`; the wait is
 re-evaluated as answers arrive, so a call that hung before the server's latency was known is
-still cut once it is. Every send counts against the call's attempt budget (`--max-retries`).
+still cut once it is. A call makes at most `--max-retries` attempts (the first send and its
+retries after failures) and at most as many hedges, so it never sends more than twice that.
+Hedges do not use up attempts: a hedge that races a hung attempt is the cure, and charging it
+would make a call give up sooner the more its server hangs.
 Concurrency bounds first attempts and retries; a hedge does not wait for a free slot (a slot
 held by a hung attempt is exactly what it routes around), and hedges are rare by construction:
 only calls slower than twice the recent p95 get one. `--no-hedge` turns them off (each hedge
@@ -182,13 +185,14 @@ class TailCaller:
             raise
         return self._start(send, holds_slot=True)
 
-    def _hedge_at(self, running: list[_Attempt[T]], sends: int) -> float | None:
+    def _hedge_at(self, running: list[_Attempt[T]], hedges: int) -> float | None:
         """When to send the next hedge: the newest attempt is slow too, fewer than
-        `MAX_IN_FLIGHT_PER_CALL` copies are out, budget is left and the latency is known."""
+        `MAX_IN_FLIGHT_PER_CALL` copies are out, the call has sent fewer hedges than its attempt
+        budget and the latency is known."""
         after = self.tracker.hedge_after_s(self.timeout_s)
         if after is None or not running or len(running) >= MAX_IN_FLIGHT_PER_CALL:
             return None
-        return running[-1].started + after if sends < self.backoff.max_attempts else None
+        return running[-1].started + after if hedges < self.backoff.max_attempts else None
 
     async def call(
         self,
@@ -200,22 +204,22 @@ class TailCaller:
         retries wait for a slot ahead of every first attempt (`priority` + 1)."""
         loop = asyncio.get_running_loop()
         running: list[_Attempt[T]] = [await self._start_in_slot(send, admit, priority)]
-        sends, failures = 1, 0
+        attempts, hedges, failures = 1, 0, 0
         last: tuple[BaseException, Retry] | None = None
         try:
             while True:
                 if not running:
                     assert last is not None
-                    if sends >= self.backoff.max_attempts:
-                        raise self.give_up(last[0], sends)
+                    if attempts >= self.backoff.max_attempts:
+                        raise self.give_up(last[0], attempts + hedges)
                     await asyncio.sleep(self.backoff.delay(failures - 1, last[1], self._rng))
                     running.append(await self._start_in_slot(send, None, priority + 1))
                     self.counts.retries += 1
-                    sends += 1
+                    attempts += 1
                 now = loop.time()
                 deadline = self.tracker.deadline_s(self.timeout_s)
                 wake = [a.started + deadline for a in running]
-                hedge_at = self._hedge_at(running, sends)
+                hedge_at = self._hedge_at(running, hedges)
                 if hedge_at is not None:
                     wake.append(hedge_at)
                 timeout = max(0.0, min(wake) - now)
@@ -234,7 +238,7 @@ class TailCaller:
                     if retry is None:
                         raise error
                     failures, last = failures + 1, (error, retry)
-                    logger.info("transient failure (%s) after %d sends", retry.reason, sends)
+                    logger.info("transient failure (%s) on attempt %d", retry.reason, attempts)
                 now = loop.time()
                 deadline = self.tracker.deadline_s(self.timeout_s)
                 for attempt in [a for a in running if now - a.started >= deadline]:
@@ -244,11 +248,11 @@ class TailCaller:
                     lost = TimeoutError(f"no answer in {deadline:.2f} s")
                     failures, last = failures + 1, (lost, Retry("deadline"))
                     logger.info("attempt abandoned after %.2fs (deadline from recent latency)", deadline)
-                hedge_at = self._hedge_at(running, sends)
+                hedge_at = self._hedge_at(running, hedges)
                 if hedge_at is not None and now >= hedge_at:
                     running.append(self._start(send, holds_slot=False))
                     self.counts.hedges += 1
-                    sends += 1
+                    hedges += 1
         finally:
             for attempt in running:
                 attempt.task.cancel()
