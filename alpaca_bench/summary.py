@@ -49,7 +49,9 @@ def current_judgments(
     ]
 
 
-def _eval_set_for(manifest: RunManifest) -> EvalSet | None:
+def run_eval_set(manifest: RunManifest) -> EvalSet | None:
+    """The eval set a run was judged on, by name or by the source it was loaded from; None when
+    neither loads any more (a local file moved away): callers say what they do without it."""
     for spec in (manifest.eval_set, manifest.eval_set_source):
         if not spec:
             continue
@@ -57,8 +59,14 @@ def _eval_set_for(manifest: RunManifest) -> EvalSet | None:
             return load_eval_set(spec)
         except AlpacaBenchError:
             continue
-    logger.warning("eval set %r not found; the summary has no per-category table", manifest.eval_set)
     return None
+
+
+def _eval_set_for(manifest: RunManifest) -> EvalSet | None:
+    found = run_eval_set(manifest)
+    if found is None:
+        logger.warning("eval set %r not found; the summary has no per-category table", manifest.eval_set)
+    return found
 
 
 def _per_category(ids: list[str], prefs: np.ndarray, eval_set: EvalSet | None) -> dict[str, dict[str, float]]:

@@ -24,8 +24,7 @@ from pathlib import Path
 
 from alpaca_bench.comparison import CompareSettings, compare
 from alpaca_bench.models import BackendOptions
-from alpaca_bench.testing import FaultPlan, Reply, ScriptedOpenAIServer
-from alpaca_bench.testing.openai_server import HANG_KINDS
+from alpaca_bench.testing import HANG_KINDS, FaultPlan, Reply, ScriptedOpenAIServer
 
 DATA = Path(os.environ.get("ALPACA_BENCH_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data"))
 KINDS = ("429", "503", "500", "reset", "truncated", "trickle", *HANG_KINDS)

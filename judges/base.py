@@ -104,7 +104,8 @@ _REGISTRY: LazyRegistry[JudgeFactory] = LazyRegistry(
         "vllm": "alpaca_bench.judges.llm:LLMJudge",
         "rouge": "alpaca_bench.judges.reference:RougeJudge",
         "embedding": "alpaca_bench.judges.reference:EmbeddingJudge",
-    }
+    },
+    group="alpaca_bench.judges",
 )
 
 

@@ -12,13 +12,14 @@ from typing import Any
 
 from rich.table import Table
 
-from ..errors import AlpacaBenchError, InputError
+from ..errors import InputError
 from ..evalsets import EvalSet, load_eval_set, parse_field_map
 from ..models.base import BackendOptions
 from ..models.file import FileBackend
 from ..records import Prompt
 from ..scan import SET_RULES, TEXT_RULES, ScanReport, scan_outputs
 from ..store import RunFolder, RunManifest
+from ..summary import run_eval_set
 from .options import print_json, stdout
 
 logger = logging.getLogger(__name__)
@@ -126,19 +127,14 @@ def scan_run(run: RunFolder) -> list[tuple[str, ScanReport]]:
 
 
 def _eval_set_of(manifest: RunManifest) -> EvalSet | None:
-    for spec in (manifest.eval_set, manifest.eval_set_source):
-        if not spec:
-            continue
-        try:
-            return load_eval_set(spec)
-        except AlpacaBenchError:
-            continue
-    logger.warning(
-        "eval set %r not found; scanning without the prompts (words the user asked for may be held against "
-        "an answer, and per-prompt templates are harder to see)",
-        manifest.eval_set,
-    )
-    return None
+    found = run_eval_set(manifest)
+    if found is None:
+        logger.warning(
+            "eval set %r not found; scanning without the prompts (words the user asked for may be held "
+            "against an answer, and per-prompt templates are harder to see)",
+            manifest.eval_set,
+        )
+    return found
 
 
 def report_json(name: str, report: ScanReport) -> dict[str, Any]:

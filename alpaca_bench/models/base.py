@@ -152,7 +152,8 @@ _REGISTRY: LazyRegistry[Factory] = LazyRegistry(
         "vllm": "alpaca_bench.models.vllm:VLLMBackend",
         "file": "alpaca_bench.models.file:FileBackend",
         "mock": "alpaca_bench.models.mock:MockBackend",
-    }
+    },
+    group="alpaca_bench.backends",
 )
 
 

@@ -1,5 +1,5 @@
 """Test doubles that speak real protocols, for alpaca-bench's tests and for users' own CI."""
 
-from .openai_server import Fault, FaultPlan, Reply, ScriptedOpenAIServer
+from .openai_server import HANG_KINDS, Fault, FaultPlan, Reply, ScriptedOpenAIServer
 
-__all__ = ["Fault", "FaultPlan", "Reply", "ScriptedOpenAIServer"]
+__all__ = ["HANG_KINDS", "Fault", "FaultPlan", "Reply", "ScriptedOpenAIServer"]

@@ -12,8 +12,7 @@ import threading
 import time
 from pathlib import Path
 
-from alpaca_bench.testing import FaultPlan
-from alpaca_bench.testing.openai_server import HANG_KINDS
+from alpaca_bench.testing import HANG_KINDS, FaultPlan
 
 from helpers import blind_pair, longer_wins
 
