@@ -93,12 +93,6 @@ class CallCache:
             except sqlite3.Error as exc:
                 raise ServiceError(f"{self.path}: cannot write the call cache ({exc})") from None
 
-    def delete(self, key: str) -> None:
-        with self._lock:
-            conn = self._connect()
-            conn.execute("DELETE FROM calls WHERE key = ?", (key,))
-            conn.commit()
-
     def count(self, kind: str | None = None) -> int:
         where, args = ("", []) if kind is None else (" WHERE kind = ?", [kind])
         with self._lock:

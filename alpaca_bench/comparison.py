@@ -246,7 +246,7 @@ class Comparison:
 
     def _check_health(self, summary: ComparisonSummary, run: RunFolder) -> None:
         """Fail loudly (exit 3) after the summary is written, so nothing is hidden or lost."""
-        budget = getattr(self.judge, "budget", None)
+        budget = self.judge.budget
         if budget is not None and budget.exhausted:
             raise ServiceError(
                 f"stopped at the --max-cost limit of ${budget.limit_usd:g} (spent ${budget.spent_usd:.4f}); "

@@ -1,4 +1,4 @@
-"""The records every component exchanges (DESIGN §3).
+"""The records every component exchanges.
 
 Each record carries `schema_version` so files written by one release are read by the next.
 Preference convention: candidate-centric fraction in [0, 1], tie = 0.5; AlpacaEval's [1, 2]
@@ -109,9 +109,6 @@ class GenerationConfig(BaseModel):
     top_p: float = Field(default=1.0, gt=0.0, le=1.0)
     template: Literal["auto", "alpaca", "chat", "raw"] = "auto"
     seed: int = 0
-
-    def config_hash(self) -> str:
-        return stable_hash(self.model_dump())
 
 
 class Generation(Record):

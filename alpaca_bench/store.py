@@ -1,4 +1,4 @@
-"""The results store (DESIGN §7).
+"""The results store.
 
     <root>/<eval-set>/models/<model>/generations.jsonl     shared by every run on that eval set
     <root>/<eval-set>/<baseline>__vs__<candidate>/<judge>/ manifest.json, judgments.jsonl, summary.json

@@ -14,6 +14,7 @@ from typing import Any, Protocol, runtime_checkable
 from alpaca_bench.errors import InputError
 from alpaca_bench.evalsets import EvalSet
 from alpaca_bench.models.base import BackendOptions
+from alpaca_bench.pricing import CostBudget
 from alpaca_bench.records import CallCounts, Position, Prompt, Usage, Verdict
 from alpaca_bench.registry import LazyRegistry
 
@@ -57,10 +58,12 @@ class JudgeResult:
 @runtime_checkable
 class Judge(Protocol):
     """`counts` is what this judge asked of a service in this process (zero for judges that
-    call nothing); the comparison reports it as the run's call accounting."""
+    call nothing); the comparison reports it as the run's call accounting. `budget` is the
+    `--max-cost` cap it spends against, if any, so a run can say it stopped at the cap."""
 
     name: str
     counts: CallCounts
+    budget: CostBudget | None
 
     def identity(self) -> dict[str, Any]:
         """Everything that determines this judge's answers; hashed into the run's judge id."""

@@ -15,6 +15,7 @@ from typing import Any
 
 from alpaca_bench.errors import InputError
 from alpaca_bench.evalsets import EvalSet
+from alpaca_bench.pricing import CostBudget
 from alpaca_bench.records import CallCounts
 from alpaca_bench.rouge import rouge_l
 
@@ -43,6 +44,7 @@ def decide(score_a: float, score_b: float, margin: float) -> tuple[str, float]:
 class RougeJudge:
     def __init__(self, spec: str, options: JudgeOptions):
         self.counts = CallCounts()
+        self.budget: CostBudget | None = None  # nothing to pay for
         if spec.strip() != "rouge":
             raise InputError(f"bad judge {spec!r}: the ROUGE judge is just 'rouge'")
         self.margin = ROUGE_TIE_MARGIN if options.tie_margin is None else options.tie_margin
@@ -68,6 +70,7 @@ class RougeJudge:
 class EmbeddingJudge:
     def __init__(self, spec: str, options: JudgeOptions):
         self.counts = CallCounts()
+        self.budget: CostBudget | None = None  # nothing to pay for
         _, _, path = spec.partition(":")
         if not path:
             raise InputError(

@@ -25,7 +25,7 @@ def examples():
             model="m",
             output="héllo ✓",
             generation_config=GenerationConfig().model_dump(),
-            config_hash=GenerationConfig().config_hash(),
+            config_hash="c0ffee",
             usage=Usage(prompt_tokens=3, completion_tokens=2),
             latency_s=0.1,
         ),

@@ -2,7 +2,7 @@
 
 Each command lives in its own module with `register(subparsers)`; the list below is the whole
 registry. Errors from the library arrive as AlpacaBenchError and leave as one line and an exit
-code (DESIGN §9); anything else is a bug and keeps its traceback.
+code (the table in the README); anything else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -63,11 +63,6 @@ def _version() -> str:
         return version("alpaca-bench")
     except PackageNotFoundError:
         return "unknown"
-
-
-class _ArgumentParserExit(Exception):
-    def __init__(self, code: int):
-        self.code = code
 
 
 def configure_logging(verbosity: int) -> None:

@@ -1,4 +1,4 @@
-"""Statistics for pairwise comparisons (DESIGN §6): pure functions over arrays, seeded by an
+"""Statistics for pairwise comparisons: pure functions over arrays, seeded by an
 explicit `numpy.random.Generator`, with no I/O.
 
 Preferences are candidate-centric fractions in [0, 1] with ties at 0.5, one per prompt after
