@@ -45,6 +45,7 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 RECHECK_S = 0.25  # how often a wait is re-evaluated while the latency estimate is still forming
 MAX_IN_FLIGHT_PER_CALL = 3  # the first attempt and up to two hedges
+STALL_S = 0.05  # a wake-up this late means our own event loop was busy
 
 
 @dataclass(frozen=True)
@@ -228,6 +229,12 @@ class TailCaller:
                 done, _ = await asyncio.wait(
                     [a.task for a in running], timeout=timeout, return_when=asyncio.FIRST_COMPLETED
                 )
+                if not done and loop.time() - (now + timeout) > STALL_S:
+                    # this process, not the server, was late (a busy loop or CPU): answers may be
+                    # sitting unread, so let them be read before blaming the server
+                    done, _ = await asyncio.wait(
+                        [a.task for a in running], timeout=STALL_S, return_when=asyncio.FIRST_COMPLETED
+                    )
                 for attempt in [a for a in running if a.task in done]:
                     running.remove(attempt)
                     error = attempt.task.exception()

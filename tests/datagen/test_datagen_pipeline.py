@@ -44,6 +44,9 @@ def _datagen_argv(server, seed_tasks_file, output, num, *extra):
         "3",
         "--backoff-base",
         "0.01",
+        # each call of the scripted teacher plants one defect of a fixed rotation; a hedge whose
+        # answer is dropped would drop its defect too (hedging itself: tests/reliability)
+        "--no-hedge",
         *[str(e) for e in extra],
     ]
 
