@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from alpaca_bench.testing import Reply
@@ -16,6 +18,17 @@ PAIR = re.compile(
     re.DOTALL,
 )
 CONFIDENT = 0.9
+
+
+def predictions(data_dir: Path, name: str) -> Path:
+    """A real self-instruct predictions file from the shared data."""
+    return data_dir / "self-instruct" / "predictions" / f"{name}_predictions.jsonl"
+
+
+def judgments(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """The judgment records of the run a `compare --json` summary points at."""
+    lines = (Path(summary["output_dir"]) / "judgments.jsonl").read_text().splitlines()
+    return [json.loads(line) for line in lines]
 
 
 def blind_pair(body: dict[str, Any]) -> tuple[str, str]:

@@ -7,13 +7,9 @@ import pytest
 from alpaca_bench.evalsets import load_eval_set
 from alpaca_bench.testing import Fault, Reply
 
-from helpers import expected_longer_wins, longer_wins
+from helpers import expected_longer_wins, judgments, longer_wins, predictions
 
 FAST = ["--backoff-base", "0.01", "--backoff-cap", "0.2", "--timeout", "1", "--max-retries", "12"]
-
-
-def predictions(data_dir, name):
-    return data_dir / "self-instruct" / "predictions" / f"{name}_predictions.jsonl"
 
 
 def outputs(path):
@@ -36,13 +32,6 @@ def run_compare(cli, tmp_path, baseline, candidate, server, *extra):
     )
     assert result.code == 0, result.err
     return json.loads(result.out)
-
-
-def judgments(summary):
-    from pathlib import Path
-
-    lines = (Path(summary["output_dir"]) / "judgments.jsonl").read_text().splitlines()
-    return [json.loads(line) for line in lines]
 
 
 def test_exact_win_rate_blind_requests_and_balanced_order(cli, tmp_path, data_dir, scripted_server):

@@ -14,14 +14,10 @@ from pathlib import Path
 
 from alpaca_bench.testing import HANG_KINDS, FaultPlan
 
-from helpers import blind_pair, longer_wins
+from helpers import blind_pair, judgments, longer_wins, predictions
 
 LATENCY_S = 0.2
 KINDS = ("429", "503", "500", "reset", "truncated", "trickle", *HANG_KINDS)  # a third are hangs
-
-
-def predictions(data_dir: Path, name: str) -> Path:
-    return data_dir / "self-instruct" / "predictions" / f"{name}_predictions.jsonl"
 
 
 def compare(cli, out: Path, server, data_dir: Path, *extra: str) -> tuple[dict, float]:
@@ -43,11 +39,6 @@ def compare(cli, out: Path, server, data_dir: Path, *extra: str) -> tuple[dict, 
     return json.loads(result.out), elapsed
 
 
-def records(summary: dict) -> list[dict]:
-    lines = (Path(summary["output_dir"]) / "judgments.jsonl").read_text().splitlines()
-    return [json.loads(line) for line in lines]
-
-
 def test_hangs_cost_little_and_nothing_is_lost_or_invented(cli, tmp_path, data_dir, scripted_server):
     clean = scripted_server(longer_wins, latency_s=LATENCY_S)
     baseline, clean_s = compare(cli, tmp_path / "clean", clean, data_dir, "--both-orders")
@@ -57,7 +48,7 @@ def test_hangs_cost_little_and_nothing_is_lost_or_invented(cli, tmp_path, data_d
 
     hangs = sum(faulty.fault_counts[k] for k in HANG_KINDS)
     assert faulty.faulted >= 0.25 * len(faulty.bodies) and hangs >= 0.25 * faulty.faulted
-    got, expected = records(summary), records(baseline)
+    got, expected = judgments(summary), judgments(baseline)
     keys = [(r["prompt_id"], r["first_shown"]) for r in got]
     assert len(keys) == len(set(keys)) == 504, "a (prompt, order) was lost or judged twice"
     # nothing invented: every verdict is the one the scripted judge gives that pair
@@ -95,7 +86,7 @@ def test_a_late_first_attempt_is_hedged_and_recorded_once(cli, tmp_path, data_di
     server = scripted_server(respond, latency_s=0.05)
     summary, _ = compare(cli, tmp_path / "r", server, data_dir, "--limit", "40")
     assert late_done.wait(5), "the late attempt never ran"
-    got = records(summary)
+    got = judgments(summary)
     assert len(got) == len({r["prompt_id"] for r in got}) == 40
     late_pair = seen[19]
     asked = ["\x00".join(blind_pair(body)) for body in server.bodies]

@@ -6,7 +6,6 @@ calls in flight. The server's own request log shows the order calls really went 
 
 import json
 import threading
-from pathlib import Path
 
 from alpaca_bench.testing import Reply
 
@@ -51,9 +50,7 @@ def test_a_parse_retry_goes_out_before_the_first_asks_are_done(cli, tmp_path, da
     retry_at = [i for i, pair in enumerate(asked) if pair == first[0]][1]
     first_asks = len(set(asked))
     assert retry_at < first_asks - 10, f"the retry went out as call {retry_at} of {first_asks} first asks"
-    records = [
-        json.loads(x) for x in (Path(summary["output_dir"]) / "judgments.jsonl").read_text().splitlines()
-    ]
+    records = judgments(summary)
     retried = [r for r in records if r["raw"].get("earlier_attempts")]
     assert len(retried) == 1 and retried[0]["raw"]["earlier_attempts"] == ["I cannot decide."]
     assert summary["unscored"] == 0 and summary["calls"]["answers"] == summary["calls"]["used"] + 1
