@@ -9,7 +9,7 @@ import threading
 
 from alpaca_bench.testing import Reply
 
-from helpers import blind_pair, cot
+from helpers import blind_pair, cot, judgments
 
 
 def test_a_parse_retry_goes_out_before_the_first_asks_are_done(cli, tmp_path, data_dir, scripted_server):
