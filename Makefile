@@ -8,8 +8,7 @@ lint:
 	ruff format --check .
 
 types:
-	mypy alpaca_bench
-	mypy judges datagen sft leaderboard
+	python tools/typecheck.py
 
 test:
 	pytest
