@@ -15,12 +15,16 @@ from __future__ import annotations
 
 import os
 import sys
-import tomllib
 from pathlib import Path
 
 from mypy import build
 from mypy.main import process_options
 from mypy.modulefinder import BuildSource
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # mypy itself depends on tomli before 3.11
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 
