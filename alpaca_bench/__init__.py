@@ -31,10 +31,10 @@ from .store import ResultsRoot, RunFolder, open_run
 # The comparison machinery pulls in scipy; it loads on first use so `import alpaca_bench` stays light.
 _LAZY = {
     "CompareResult": "comparison",
-    "CompareSettings": "comparison",
+    "CompareSettings": "settings",
     "compare": "comparison",
     "rejudge": "comparison",
-    "GateSettings": "gate",
+    "GateSettings": "settings",
     "gate_compare": "gate",
     "gate_run": "gate",
     "summarize_run": "summary",

@@ -26,7 +26,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -98,11 +98,17 @@ class BattleConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     models: list[BattleModel] = Field(min_length=2)
-    max_new_tokens: int = Field(default=512, ge=1)
-    temperature: float = Field(default=0.0, ge=0.0)
-    top_p: float = Field(default=1.0, gt=0.0, le=1.0)
-    template: Literal["auto", "alpaca", "chat", "raw"] = "auto"
-    seed: int = 0
+    generation: GenerationConfig = Field(default_factory=GenerationConfig)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _decoding_at_top_level(cls, data: Any) -> Any:
+        """The file keeps decoding settings beside `models`; they are one GenerationConfig here."""
+        if not isinstance(data, dict) or "generation" in data:
+            return data
+        decoding = {k: v for k, v in data.items() if k in GenerationConfig.model_fields}
+        rest = {k: v for k, v in data.items() if k not in decoding}
+        return {**rest, "generation": decoding}
 
     @model_validator(mode="after")
     def _distinct_names(self) -> BattleConfig:
@@ -115,15 +121,6 @@ class BattleConfig(BaseModel):
                 raise ValueError(f"models {seen[folder]!r} and {model.name!r} would share a results folder")
             seen[folder] = model.name
         return self
-
-    def generation(self) -> GenerationConfig:
-        return GenerationConfig(
-            max_new_tokens=self.max_new_tokens,
-            temperature=self.temperature,
-            top_p=self.top_p,
-            template=self.template,
-            seed=self.seed,
-        )
 
     def spec(self, name: str) -> str:
         return next(m.spec for m in self.models if m.name == name)
@@ -145,9 +142,10 @@ def load_battle_config(path: str | Path) -> BattleConfig:
         raise InputError(
             "a battle config must be a mapping with a 'models' list (or the list itself)", source
         )
-    unknown = sorted(set(map(str, data)) - set(BattleConfig.model_fields))
+    keys = ["models", *GenerationConfig.model_fields]
+    unknown = sorted(set(map(str, data)) - set(keys))
     if unknown:
-        known = ", ".join(BattleConfig.model_fields)
+        known = ", ".join(keys)
         raise InputError(f"unknown key {unknown[0]!r} in battle config (known: {known})", source)
     try:
         return BattleConfig.model_validate(data)
@@ -274,7 +272,7 @@ class Arena:
 
     def _backend(self, name: str) -> ModelBackend:
         if name not in self._backends:
-            options = BackendOptions(**{**self.options.__dict__, "name": name})
+            options = replace(self.options, name=name)
             self._backends[name] = load_backend(self.config.spec(name), options)
         return self._backends[name]
 
@@ -289,7 +287,7 @@ class Arena:
     async def _answer_one(self, battle: Battle, side: int, events: queue.Queue[Any]) -> None:
         name = battle.shown[side]
         backend = self._backend(name)
-        config = self.config.generation()
+        config = self.config.generation
         config_hash = generation_hash(backend, config)
         store = GenerationStore(self.root.model_dir(EVAL_SET, name))
         stored = store.load(config_hash).get(battle.prompt.id)

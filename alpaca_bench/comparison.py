@@ -13,18 +13,18 @@ import asyncio
 import hashlib
 import logging
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .cache import CallCache, NullCache
 from .errors import InputError, ServiceError
 from .evalsets import EvalSet, load_eval_set
 from .generation import GenerationRun, generate_async
-from .judges import DEFAULT_JUDGE, Judge, JudgeOptions, JudgeResult, PairTask, load_judge
-from .models.base import BackendOptions, ModelBackend, load_backend
-from .pricing import Price
+from .judges import DEFAULT_JUDGE, Judge, JudgeResult, PairTask, load_judge
+from .models.base import ModelBackend, load_backend
 from .progress import progress_bar
-from .records import ComparisonSummary, GenerationConfig, JudgeInfo, Judgment, Position, Prompt, stable_hash
+from .records import ComparisonSummary, JudgeInfo, Judgment, Position, Prompt, stable_hash
+from .settings import CompareSettings
 from .store import (
     GenerationStore,
     JudgeSpec,
@@ -43,37 +43,6 @@ __all__ = ["DEFAULT_JUDGE", "CompareResult", "CompareSettings", "Comparison", "c
 
 
 @dataclass
-class CompareSettings:
-    """Everything `compare` can be told; defaults match the CLI's.
-
-    `backend` is for the two models; `judge_backend` for the judge's own model (None: the same
-    settings as the models, which is what one `--device`/`--dtype` on the command line means).
-    """
-
-    eval_set: str | EvalSet = "self-instruct"
-    limit: int | None = None
-    judge: str = DEFAULT_JUDGE
-    judge_template: str | None = None
-    both_orders: bool = False
-    seed: int = 0
-    n_boot: int = 10_000
-    output_dir: Path = Path("results")
-    parse_retries: int = 2
-    max_unscored_frac: float = 0.05
-    judge_price: Price | None = None
-    max_cost_usd: float | None = None
-    generation: GenerationConfig = field(default_factory=GenerationConfig)
-    backend: BackendOptions = field(default_factory=BackendOptions)
-    judge_backend: BackendOptions | None = None
-    tie_margin: float | None = None
-    baseline_name: str | None = None
-    candidate_name: str | None = None
-    exclude_flagged: bool = False
-    use_cache: bool = True
-    show_progress: bool = True
-
-
-@dataclass
 class CompareResult:
     summary: ComparisonSummary
     run_dir: Path
@@ -89,20 +58,6 @@ def orders(settings: CompareSettings, prompt_id: str) -> list[Position]:
     return ["baseline", "candidate"] if settings.both_orders else [first_shown(settings.seed, prompt_id)]
 
 
-def judge_options(settings: CompareSettings) -> JudgeOptions:
-    """The judge's settings; its backend gets the whole judge (or model) backend settings."""
-    backend = settings.judge_backend or settings.backend
-    return JudgeOptions(
-        template=settings.judge_template,
-        parse_retries=settings.parse_retries,
-        price=settings.judge_price,
-        max_cost_usd=settings.max_cost_usd,
-        tie_margin=settings.tie_margin,
-        use_cache=settings.use_cache,
-        backend=replace(backend, name=None, allow_missing=False, admission=None),
-    )
-
-
 def _backend(spec: str, settings: CompareSettings, name: str | None) -> ModelBackend:
     return load_backend(spec, replace(settings.backend, name=name))
 
@@ -116,7 +71,10 @@ class Comparison:
         self.eval_set = (dataset if isinstance(dataset, EvalSet) else load_eval_set(dataset)).head(
             settings.limit
         )
-        self.judge: Judge = load_judge(settings.judge, judge_options(settings))
+        judging = settings.judge_options
+        if not settings.use_cache:  # the run's switch turns off every call cache it uses
+            judging = replace(judging, use_cache=False)
+        self.judge: Judge = load_judge(settings.judge, judging)
         self.judge.check(self.eval_set)
         self.cache: CallCache = CallCache() if settings.use_cache else NullCache()
         self.root = ResultsRoot(Path(settings.output_dir))
@@ -173,7 +131,7 @@ class Comparison:
             judge=JudgeSpec(
                 name=self.judge.name,
                 spec=self.settings.judge,
-                template=self.settings.judge_template,
+                template=self.settings.judge_options.template,
                 config_hash=stable_hash(self.judge.identity()),
             ),
             seed=self.settings.seed,

@@ -11,35 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 from .comparison import CompareSettings, compare
 from .errors import InputError
 from .records import ComparisonSummary
+from .settings import GateSettings
 from .stats import minimum_detectable_effect
 from .store import open_run
 from .summary import summarize_run
 
-GateMode = Literal["significance", "point"]
 SMALL_RUN_EFFECT = 0.10  # with margin 0, warn when only drops larger than this are detectable
-
-
-@dataclass(frozen=True)
-class GateSettings:
-    min_win_rate: float = 0.5
-    margin: float = 0.0
-    confidence: float = 0.95
-    mode: GateMode = "significance"
-
-    def __post_init__(self) -> None:
-        if not 0.0 < self.confidence < 1.0:
-            raise InputError(f"--confidence must be between 0 and 1, got {self.confidence}")
-        if not 0.0 <= self.min_win_rate <= 1.0 or self.margin < 0:
-            raise InputError("--min-win-rate must be in [0, 1] and --margin at least 0")
-
-    @property
-    def threshold(self) -> float:
-        return self.min_win_rate - self.margin
 
 
 @dataclass(frozen=True)

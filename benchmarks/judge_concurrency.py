@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from alpaca_bench.comparison import CompareSettings, compare
+from alpaca_bench.judges import JudgeOptions
 from alpaca_bench.models import BackendOptions
 from alpaca_bench.testing import Reply, ScriptedOpenAIServer
 
@@ -30,7 +31,7 @@ def judge_once(server: ScriptedOpenAIServer, concurrency: int, out: Path) -> tup
         judge=f"openai:bench-judge@{server.base_url}",
         both_orders=True,
         output_dir=out,
-        backend=BackendOptions(concurrency=concurrency),
+        judge_options=JudgeOptions(backend=BackendOptions(concurrency=concurrency)),
         use_cache=False,
         show_progress=False,
         n_boot=1000,

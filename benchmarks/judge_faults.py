@@ -23,6 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from alpaca_bench.comparison import CompareSettings, compare
+from alpaca_bench.judges import JudgeOptions
 from alpaca_bench.models import BackendOptions
 from alpaca_bench.testing import HANG_KINDS, FaultPlan, Reply, ScriptedOpenAIServer
 
@@ -42,7 +43,7 @@ def judge(server: ScriptedOpenAIServer, out: Path, backend: BackendOptions) -> t
         eval_set="alpaca-eval",
         judge=f"openai:bench-judge@{server.base_url}",
         output_dir=out,
-        backend=backend,
+        judge_options=JudgeOptions(backend=backend),
         use_cache=False,
         show_progress=False,
         n_boot=200,

@@ -7,13 +7,14 @@ from .dedup_files import DedupFileResult, dedup_file
 from .filters import FILTERS, TaskFilter, default_filters, failing_filters, first_rejection, register_filter
 from .formats import FORMATS, TaskFormat, get_format, register_format
 from .parsing import ParseResult, Problem, parse_json, parse_numbered
-from .pipeline import DatagenConfig, DatagenResult, RunFiles, generate_tasks, write_report
+from .pipeline import DATAGEN_DECODING, DatagenConfig, DatagenResult, RunFiles, generate_tasks, write_report
 from .prompting import build_prompt
 from .records import Rejection, RequestRecord, Task
 from .report import DatagenReport, build_report, verb_and_object
 from .seeds import load_seed_tasks
 
 __all__ = [
+    "DATAGEN_DECODING",
     "FILTERS",
     "FORMATS",
     "DatagenConfig",

@@ -42,7 +42,7 @@ from alpaca_bench.models import (
 )
 from alpaca_bench.pricing import FREE, CostBudget, Price, price_for
 from alpaca_bench.progress import Bar, progress_bar
-from alpaca_bench.records import Usage
+from alpaca_bench.records import GenerationConfig, Usage
 
 from .dedup import RougeIndex, check_threshold
 from .filters import TaskFilter, default_filters, first_rejection
@@ -58,6 +58,10 @@ logger = logging.getLogger(__name__)
 PRIOR_YIELD = 0.5
 
 
+# Sampling, not greedy: self-instruct needs varied tasks; few-shot answers of 20 tasks are long.
+DATAGEN_DECODING = GenerationConfig(temperature=1.0, max_new_tokens=3072)
+
+
 @dataclass
 class DatagenConfig:
     seed_tasks: Path
@@ -69,11 +73,8 @@ class DatagenConfig:
     tasks_per_request: int = 20
     format: str = "numbered"
     similarity_threshold: float | str = 0.7
-    seed: int = 0
-    temperature: float = 1.0
-    top_p: float = 1.0
-    max_tokens: int = 3072
-    template: str = "auto"
+    # the teacher's decoding; its seed also picks each request's examples
+    generation: GenerationConfig = field(default_factory=lambda: DATAGEN_DECODING)
     max_cost: float | None = None
     price: Price | None = None
     patience: int = 50
@@ -92,9 +93,6 @@ class DatagenConfig:
                 "--machine-examples must be between 0 and --examples-per-prompt",
             ),
             (self.tasks_per_request < 1, "--tasks-per-request must be at least 1"),
-            (self.temperature < 0, "--temperature must be ≥ 0"),
-            (not 0 < self.top_p <= 1, "--top-p must be in (0, 1]"),
-            (self.max_tokens < 1, "--max-tokens must be at least 1"),
             (self.max_cost is not None and self.max_cost < 0, "--max-cost must be ≥ 0"),
             (self.patience < 1, "--patience must be at least 1"),
         ]
@@ -255,7 +253,9 @@ def _budget(config: DatagenConfig, state: _State) -> CostBudget | None:
 
 def _write_manifest(state: _State, identity: dict[str, Any]) -> None:
     """Record this session's settings; warn when they differ from those of the run being resumed."""
-    config = {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(state.config).items()}
+    fields = {k: v for k, v in asdict(state.config).items() if k != "generation"}
+    config = {k: (str(v) if isinstance(v, Path) else v) for k, v in fields.items()}
+    config.update(state.config.generation.model_dump())  # flat, as the manifest has always been
     config["similarity_threshold"] = state.index.threshold
     manifest = {
         "config": config,
@@ -318,7 +318,8 @@ def _round_size(state: _State, concurrency: int) -> int:
 
 def _request(state: _State, number: int) -> ChatRequest:
     config = state.config
-    rng = np.random.default_rng([config.seed, number])
+    decoding = config.generation
+    rng = np.random.default_rng([decoding.seed, number])
     machine = min(config.machine_examples, len(state.kept))
     examples = [
         state.seeds[i]
@@ -331,11 +332,11 @@ def _request(state: _State, number: int) -> ChatRequest:
     return ChatRequest(
         key=str(number),
         messages=[{"role": "user", "content": prompt}],
-        max_tokens=config.max_tokens,
-        temperature=config.temperature,
-        top_p=config.top_p,
-        seed=(config.seed * 1_000_003 + number) % 2**31,
-        template=config.template,
+        max_tokens=decoding.max_new_tokens,
+        temperature=decoding.temperature,
+        top_p=decoding.top_p,
+        seed=(decoding.seed * 1_000_003 + number) % 2**31,
+        template=decoding.template,
     )
 
 

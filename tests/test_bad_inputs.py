@@ -146,7 +146,7 @@ OTHER = [
     ),
     pytest.param(
         ["generate", "mock:m", "--eval-set", "demo", "--top-p", "3", "--output-dir", "{out}"],
-        "top_p",
+        "--top-p",
         id="bad-top-p",
     ),
     pytest.param(

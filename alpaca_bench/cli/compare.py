@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..evalsets import load_eval_set, parse_field_map
-from ..judges import DEFAULT_JUDGE
+from ..models.base import BackendOptions
 from ..pricing import parse_price
+from .flags import Flag, FlagTable
 from .options import (
+    BACKEND_FLAGS,
     SPEC_HELP,
     add_eval_set_option,
     add_generation_options,
@@ -17,63 +19,114 @@ from .options import (
     add_service_options,
     backend_options,
     generation_config,
-    judge_backend_options,
     positive_int,
     print_json,
+    seed,
+    seed_value,
     stdout,
 )
 from .report import print_summary, summary_json
 
 if TYPE_CHECKING:  # the comparison machinery (statistics, scipy) loads only when a command runs
-    from ..comparison import CompareSettings
+    from ..settings import CompareSettings
+
+
+JUDGE_FLAGS = FlagTable(
+    "judge_options",
+    (
+        Flag(
+            "--judge-template",
+            "template",
+            "pairwise (default), pairwise-cot, pairwise-5pt, reference-guided, or a YAML file",
+        ),
+        Flag(
+            "--parse-retries", "parse_retries", "fresh calls for unparseable verdicts", {"type": seed_value}
+        ),
+        Flag(
+            "--tie-margin",
+            "tie_margin",
+            "rouge/embedding: score differences up to this are ties (default 0.01 rouge, 0.005 cosine)",
+            {"type": float},
+        ),
+        Flag("--judge-price", "price", "judge price IN,OUT in USD per 1M tokens", {"type": parse_price}),
+        Flag(
+            "--max-cost",
+            "max_cost_usd",
+            "stop cleanly before judge spend exceeds this (USD)",
+            {"type": float},
+        ),
+    ),
+)
+
+# The judge's own model: by default the same settings as the compared models (one --device means
+# both); these override them for the judge alone.
+JUDGE_BACKEND_FLAGS = FlagTable(
+    "judge_backend",
+    (
+        Flag("--judge-device", "device", "hf:/embedding judge device (auto, cpu, cuda, …)"),
+        Flag("--judge-dtype", "dtype", "hf:/vllm: judge dtype (auto, float32, bfloat16, float16)"),
+        Flag("--judge-batch-size", "batch_size", "hf:/embedding judge batch size", {"type": positive_int}),
+        Flag(
+            "--judge-max-batch-tokens",
+            "max_batch_tokens",
+            "hf: judge cap on padded prompt tokens per batch",
+            {"type": positive_int},
+        ),
+        Flag(
+            "--judge-timeout",
+            "timeout_s",
+            "openai: judge's hard cap in seconds on one attempt",
+            {"type": float},
+        ),
+        Flag(
+            "--judge-api-key-env",
+            "api_key_env",
+            "environment variable holding the openai: judge's key",
+            {"metavar": "NAME"},
+        ),
+    ),
+)
+
+COMPARE_FLAGS = FlagTable(
+    "compare",
+    (
+        Flag("--judge", "judge", "openai:MODEL[@URL], hf:PATH, vllm:PATH, rouge, embedding:PATH"),
+        Flag("--both-orders", "both_orders", "judge every pair in both positions", {"action": "store_true"}),
+        Flag(
+            "--max-unscored-frac",
+            "max_unscored_frac",
+            "exit 3 above this fraction of unscored judgments",
+            {"type": float},
+        ),
+        Flag("--n-boot", "n_boot", "bootstrap resamples", {"type": positive_int}),
+        Flag(
+            "--exclude-flagged",
+            "exclude_flagged",
+            "leave prompts with flagged outputs (see `scan`) out of the statistics",
+            {"action": "store_true"},
+        ),
+        Flag("--baseline-name", "baseline_name", "name of the baseline in results"),
+        Flag("--candidate-name", "candidate_name", "name of the candidate in results"),
+    ),
+)
+_JUDGING_FIELDS = ("judge", "both_orders", "max_unscored_frac", "n_boot", "exclude_flagged")
 
 
 def add_judge_options(parser: argparse.ArgumentParser) -> None:
+    from ..judges import JudgeOptions
+    from ..settings import CompareSettings
+
     group = parser.add_argument_group("judging")
-    group.add_argument(
-        "--judge",
-        default=DEFAULT_JUDGE,
-        help=f"openai:MODEL[@URL], hf:PATH, vllm:PATH, rouge, embedding:PATH (default {DEFAULT_JUDGE})",
-    )
-    group.add_argument(
-        "--judge-template",
-        help="pairwise (default), pairwise-cot, pairwise-5pt, reference-guided, or a YAML file",
-    )
-    group.add_argument("--both-orders", action="store_true", help="judge every pair in both positions")
-    group.add_argument(
-        "--parse-retries", type=int, default=2, help="fresh calls for unparseable verdicts (2)"
-    )
-    group.add_argument(
-        "--max-unscored-frac", type=float, default=0.05, help="exit 3 above this unscored fraction (0.05)"
-    )
-    group.add_argument(
-        "--tie-margin",
-        type=float,
-        help="rouge/embedding: score differences up to this are ties (default 0.01 rouge, 0.005 cosine)",
-    )
-    group.add_argument("--judge-price", type=parse_price, help="judge price IN,OUT in USD per 1M tokens")
-    group.add_argument("--max-cost", type=float, help="stop cleanly before judge spend exceeds this (USD)")
-    group.add_argument("--n-boot", type=positive_int, default=10_000, help="bootstrap resamples (10,000)")
-    group.add_argument(
-        "--exclude-flagged",
-        action="store_true",
-        help="leave prompts with flagged outputs (see `scan`) out of the statistics",
-    )
-    add_judge_backend_options(parser)
+    COMPARE_FLAGS.add(group, CompareSettings(), _JUDGING_FIELDS)
+    JUDGE_FLAGS.add(group, JudgeOptions())
+    backend = parser.add_argument_group("judge model (default: the same as the models' settings)")
+    JUDGE_BACKEND_FLAGS.add(backend, None)
 
 
-def add_judge_backend_options(parser: argparse.ArgumentParser) -> None:
-    """Settings of the judge's own model, for when it differs from the compared models'."""
-    group = parser.add_argument_group("judge model (default: the same as the models' settings)")
-    group.add_argument("--judge-device", help="hf:/embedding judge device (auto, cpu, cuda, …)")
-    group.add_argument("--judge-dtype", help="hf:/vllm: judge dtype (auto, float32, bfloat16, float16)")
-    group.add_argument("--judge-batch-size", type=positive_int, help="hf:/embedding judge batch size")
-    group.add_argument(
-        "--judge-max-batch-tokens", type=positive_int, help="hf: judge cap on padded prompt tokens per batch"
-    )
-    group.add_argument(
-        "--judge-api-key-env", metavar="NAME", help="environment variable holding the openai: judge's key"
-    )
+def add_name_options(parser: argparse.ArgumentParser) -> None:
+    from ..settings import CompareSettings
+
+    COMPARE_FLAGS.add(parser, CompareSettings(), ("baseline_name", "candidate_name"))
 
 
 def register(subparsers: Any) -> None:
@@ -86,8 +139,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("baseline", metavar="BASELINE", help=SPEC_HELP)
     parser.add_argument("candidate", metavar="CANDIDATE", help="model spec of the candidate")
-    parser.add_argument("--baseline-name", help="name of the baseline in results")
-    parser.add_argument("--candidate-name", help="name of the candidate in results")
+    add_name_options(parser)
     add_eval_set_option(parser)
     add_judge_options(parser)
     add_generation_options(parser)
@@ -113,37 +165,37 @@ def register(subparsers: Any) -> None:
 
 
 def settings_from(args: argparse.Namespace) -> CompareSettings:
-    from ..comparison import CompareSettings
+    """The compare settings the flags say: one table per settings type, each over its own defaults."""
+    from ..judges import JudgeOptions
+    from ..settings import CompareSettings
 
-    return CompareSettings(
+    models = BACKEND_FLAGS.given(args)
+    # the judge's model shares the models' transport and placement unless a --judge-* flag says
+    # otherwise; which files a model may lack and what it is called are the models' own
+    models.pop("allow_missing", None)
+    judge_backend = BackendOptions(**{**models, **JUDGE_BACKEND_FLAGS.given(args)})
+    judge_options = JudgeOptions(**JUDGE_FLAGS.given(args), backend=judge_backend)
+    settings = CompareSettings(
+        **COMPARE_FLAGS.given(args),
+        judge_options=judge_options,
         limit=args.limit,
-        judge=args.judge,
-        judge_template=args.judge_template,
-        both_orders=args.both_orders,
-        seed=args.seed,
-        n_boot=args.n_boot,
-        output_dir=getattr(args, "output_dir", Path("results")),
-        parse_retries=args.parse_retries,
-        max_unscored_frac=args.max_unscored_frac,
-        judge_price=args.judge_price,
-        max_cost_usd=args.max_cost,
+        seed=seed(args),
         backend=backend_options(args),
-        judge_backend=judge_backend_options(args),
-        tie_margin=args.tie_margin,
-        exclude_flagged=args.exclude_flagged,
         use_cache=not args.no_cache,
         show_progress=not args.no_progress,
     )
+    if hasattr(args, "output_dir"):
+        settings.output_dir = args.output_dir
+    if hasattr(args, "eval_set"):  # `judge RUN_DIR` reads its eval set from the run
+        settings.eval_set = load_eval_set(args.eval_set, parse_field_map(args.field_map))
+        settings.generation = generation_config(args)
+    return settings
 
 
 def handle_compare(args: argparse.Namespace) -> int:
     from ..comparison import compare
 
-    settings = settings_from(args)
-    settings.eval_set = load_eval_set(args.eval_set, parse_field_map(args.field_map))
-    settings.generation = generation_config(args)
-    settings.baseline_name, settings.candidate_name = args.baseline_name, args.candidate_name
-    result = compare(args.baseline, args.candidate, settings)
+    result = compare(args.baseline, args.candidate, settings_from(args))
     return _report(args, result.summary, result.run_dir)
 
 

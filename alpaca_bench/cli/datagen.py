@@ -9,15 +9,21 @@ handler because argparse cannot require them only when no subcommand is given.
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from ..datagen import DATAGEN_DECODING
 from ..errors import InputError
+from .flags import FlagTable
 from .options import (
+    GENERATION_FLAGS,
     SPEC_HELP,
+    add_placement_options,
     add_service_options,
     backend_options,
     call_cache,
+    generation_config,
     positive_int,
     print_json,
     stdout,
@@ -63,6 +69,18 @@ def register(subparsers: Any) -> None:
     dedup.set_defaults(handler=handle_dedup)
 
 
+# datagen's decoding flags: those of `generate`, but `--max-tokens` (a teacher's answer, not an output)
+DATAGEN_GENERATION_FLAGS = FlagTable(
+    GENERATION_FLAGS.prefix,
+    tuple(
+        replace(flag, name="--max-tokens", help="longest teacher answer in tokens")
+        if flag.field == "max_new_tokens"
+        else flag
+        for flag in GENERATION_FLAGS.flags
+    ),
+)
+
+
 def _add_generate_options(parser: argparse.ArgumentParser) -> None:
     main = parser.add_argument_group("what to generate (required unless a subcommand is given)")
     main.add_argument(
@@ -104,17 +122,7 @@ def _add_generate_options(parser: argparse.ArgumentParser) -> None:
         metavar="{numbered,json}",
         help="answer layout: numbered (default) or json",
     )
-    prompt.add_argument("--temperature", type=float, default=1.0, help="default 1.0")
-    prompt.add_argument("--top-p", type=float, default=1.0, help="default 1.0")
-    prompt.add_argument(
-        "--max-tokens", type=positive_int, metavar="N", default=3072, help="per answer (default 3072)"
-    )
-    prompt.add_argument(
-        "--template",
-        choices=["auto", "alpaca", "chat", "raw"],
-        default="auto",
-        help="hf:/vllm: prompt format (default auto)",
-    )
+    DATAGEN_GENERATION_FLAGS.add(prompt, DATAGEN_DECODING)
     keep = parser.add_argument_group("filtering and cost")
     keep.add_argument(
         "--similarity-threshold",
@@ -138,16 +146,7 @@ def _add_generate_options(parser: argparse.ArgumentParser) -> None:
         help="give up (exit 3) after this many requests in a row add no task (default 50)",
     )
     add_service_options(parser)
-    local = parser.add_argument_group("local models (hf:, vllm:)")
-    local.add_argument("--batch-size", type=positive_int, default=16, help="hf: batch size (default 16)")
-    local.add_argument(
-        "--max-batch-tokens",
-        type=positive_int,
-        default=4096,
-        help="hf: cap on padded prompt tokens per batch (default 4096; few-shot prompts are long)",
-    )
-    local.add_argument("--device", default="auto", help="hf: device (auto, cpu, cuda, …)")
-    local.add_argument("--dtype", default="auto", help="hf:/vllm: dtype")
+    add_placement_options(parser, "local models (hf:, vllm:)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
 
@@ -207,11 +206,7 @@ def handle_generate(args: argparse.Namespace) -> int:
         tasks_per_request=args.tasks_per_request,
         format=args.format,
         similarity_threshold=args.similarity_threshold,
-        seed=args.seed,
-        temperature=args.temperature,
-        top_p=args.top_p,
-        max_tokens=args.max_tokens,
-        template=args.template,
+        generation=generation_config(args, DATAGEN_DECODING, DATAGEN_GENERATION_FLAGS),
         max_cost=args.max_cost,
         price=parse_price(args.price) if args.price else None,
         patience=args.patience,

@@ -9,21 +9,39 @@ from typing import TYPE_CHECKING, Any
 from rich.markup import escape
 
 from ..errors import InputError
-from ..evalsets import load_eval_set, parse_field_map
-from .compare import add_judge_options, settings_from
+from ..settings import CompareSettings, GateSettings
+from .compare import COMPARE_FLAGS, add_judge_options, add_name_options, settings_from
+from .flags import Flag, FlagTable
 from .options import (
     SPEC_HELP,
     add_eval_set_option,
     add_generation_options,
     add_output_options,
     add_service_options,
-    generation_config,
     print_json,
+    seed,
     stdout,
 )
 
 if TYPE_CHECKING:
     from ..gate import GateResult
+
+
+GATE_FLAGS = FlagTable(
+    "gate",
+    (
+        Flag("--min-win-rate", "min_win_rate", "win rate the candidate must keep", {"type": float}),
+        Flag("--margin", "margin", "tolerated drop below it", {"type": float}),
+        Flag("--confidence", "confidence", "confidence level of the interval", {"type": float}),
+        Flag(
+            "--mode",
+            "mode",
+            "significance: fail when the CI's upper bound is below the threshold; "
+            "point: when the win rate is",
+            {"choices": ["significance", "point"]},
+        ),
+    ),
+)
 
 
 def register(subparsers: Any) -> None:
@@ -38,17 +56,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("run_dir", nargs="?", type=Path, metavar="RUN_DIR", help="an existing comparison run")
     parser.add_argument("--baseline", help=SPEC_HELP)
     parser.add_argument("--candidate", help="model spec of the candidate")
-    parser.add_argument("--baseline-name")
-    parser.add_argument("--candidate-name")
-    group = parser.add_argument_group("gate")
-    group.add_argument(
-        "--min-win-rate", type=float, default=0.5, help="win rate the candidate must keep (0.5)"
-    )
-    group.add_argument("--margin", type=float, default=0.0, help="tolerated drop below it (0.0)")
-    group.add_argument(
-        "--confidence", type=float, default=0.95, help="confidence level of the interval (0.95)"
-    )
-    group.add_argument("--mode", choices=["significance", "point"], default="significance")
+    add_name_options(parser)
+    GATE_FLAGS.add(parser.add_argument_group("gate"), GateSettings())
     add_eval_set_option(parser)
     add_judge_options(parser)
     add_generation_options(parser)
@@ -58,24 +67,18 @@ def register(subparsers: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from ..gate import GateSettings, gate_compare, gate_run
+    from ..gate import gate_compare, gate_run
 
-    settings = GateSettings(args.min_win_rate, args.margin, args.confidence, args.mode)
+    settings = GateSettings(**GATE_FLAGS.given(args))
     if args.run_dir is not None:
         if args.baseline or args.candidate:
             raise InputError("give either RUN_DIR or --baseline/--candidate, not both")
-        result = gate_run(args.run_dir, settings, args.n_boot, args.seed, args.exclude_flagged)
+        defaults = CompareSettings(**COMPARE_FLAGS.given(args), seed=seed(args))
+        result = gate_run(args.run_dir, settings, defaults.n_boot, defaults.seed, defaults.exclude_flagged)
     else:
         if not (args.baseline and args.candidate):
             raise InputError("gate needs RUN_DIR, or both --baseline and --candidate")
-        compare_settings = settings_from(args)
-        compare_settings.eval_set = load_eval_set(args.eval_set, parse_field_map(args.field_map))
-        compare_settings.generation = generation_config(args)
-        compare_settings.baseline_name, compare_settings.candidate_name = (
-            args.baseline_name,
-            args.candidate_name,
-        )
-        result = gate_compare(args.baseline, args.candidate, compare_settings, settings)
+        result = gate_compare(args.baseline, args.candidate, settings_from(args), settings)
     report(args, result)
     return 1 if result.regressed else 0
 

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import replace
 from pathlib import Path
 
-from pydantic import ValidationError
 from rich.console import Console
 
 from ..cache import CallCache, NullCache
-from ..errors import InputError
-from ..files import first_error
 from ..models.base import BackendOptions
 from ..records import GenerationConfig
+from .flags import Flag, FlagTable
 
 SPEC_HELP = (
     "model spec: hf:PATH_OR_REPO, openai:MODEL[@URL], vllm:PATH, "
@@ -55,75 +52,102 @@ def add_eval_set_option(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--limit", type=positive_int, help="use only the first N prompts")
 
 
-def add_generation_options(parser: argparse.ArgumentParser) -> None:
+GENERATION_FLAGS = FlagTable(
+    "generation",
+    (
+        Flag("--max-new-tokens", "max_new_tokens", "longest answer in tokens", {"type": positive_int}),
+        Flag("--temperature", "temperature", "sampling temperature; 0 = greedy", {"type": float}),
+        Flag(
+            "--top-p",
+            "top_p",
+            "nucleus sampling: keep the smallest token set with this mass",
+            {"type": float},
+        ),
+        Flag(
+            "--template",
+            "template",
+            "hf:/vllm: prompt format; auto = the tokenizer's chat template if any, else alpaca",
+            {"choices": ["auto", "alpaca", "chat", "raw"]},
+        ),
+    ),
+)
+
+BACKEND_FLAGS = FlagTable(
+    "backend",
+    (
+        Flag("--concurrency", "concurrency", "parallel API calls", {"type": positive_int}),
+        Flag(
+            "--timeout",
+            "timeout_s",
+            "hard cap in seconds on one attempt; attempts far slower than the server's recent latency "
+            "are hedged and abandoned well before it",
+            {"type": float},
+        ),
+        Flag(
+            "--max-retries", "max_retries", "attempts per call, not counting hedges", {"type": positive_int}
+        ),
+        Flag("--backoff-base", "backoff_base_s", "first retry wait in seconds", {"type": float}),
+        Flag("--backoff-cap", "backoff_cap_s", "longest retry wait in seconds", {"type": float}),
+        Flag(
+            "--no-hedge",
+            "hedge",
+            "never send a second copy of a slow call (hedges cost a paid API one more call each)",
+            {"action": "store_false"},
+        ),
+        Flag(
+            "--api-key-env",
+            "api_key_env",
+            "environment variable holding the openai: API key",
+            {"metavar": "NAME"},
+        ),
+        Flag("--batch-size", "batch_size", "hf: prompts per batch", {"type": positive_int}),
+        Flag(
+            "--max-batch-tokens",
+            "max_batch_tokens",
+            "hf: cap on padded prompt tokens per batch",
+            {"type": positive_int},
+        ),
+        Flag("--device", "device", "hf: device (auto, cpu, cuda, cuda:1, …)"),
+        Flag("--dtype", "dtype", "hf:/vllm: dtype (auto, float32, bfloat16, float16)"),
+        Flag(
+            "--allow-missing",
+            "allow_missing",
+            "file: models may lack outputs for some prompts (they are left out)",
+            {"action": "store_true"},
+        ),
+    ),
+)
+_SERVICE_FIELDS = (
+    "concurrency", "timeout_s", "max_retries", "backoff_base_s", "backoff_cap_s", "hedge", "api_key_env"
+)  # fmt: skip
+_PLACEMENT_FIELDS = ("batch_size", "max_batch_tokens", "device", "dtype")
+
+
+def add_generation_options(
+    parser: argparse.ArgumentParser, defaults: GenerationConfig | None = None, placement: bool = True
+) -> None:
+    """Decoding flags, and (for local models) where and in what batches they run."""
     group = parser.add_argument_group("generation")
-    group.add_argument("--max-new-tokens", type=positive_int, default=512, help="default 512")
-    group.add_argument("--temperature", type=float, default=0.0, help="0 = greedy (default)")
-    group.add_argument("--top-p", type=float, default=1.0)
-    group.add_argument(
-        "--template",
-        choices=["auto", "alpaca", "chat", "raw"],
-        default="auto",
-        help="hf:/vllm: prompt format; auto = the tokenizer's chat template if any, else alpaca",
-    )
-    group.add_argument("--batch-size", type=positive_int, default=16, help="hf: batch size (default 16)")
-    group.add_argument(
-        "--max-batch-tokens",
-        type=positive_int,
-        default=4096,
-        help="hf: cap on padded prompt tokens per batch (default 4096)",
-    )
-    group.add_argument("--device", default="auto", help="hf: device (auto, cpu, cuda, cuda:1, …)")
-    group.add_argument("--dtype", default="auto", help="hf:/vllm: dtype (auto, float32, bfloat16, float16)")
-    group.add_argument(
-        "--allow-missing",
-        action="store_true",
-        help="file: models may lack outputs for some prompts (they are left out)",
-    )
+    GENERATION_FLAGS.add(group, defaults or GenerationConfig())
+    if placement:
+        BACKEND_FLAGS.add(group, BackendOptions(), (*_PLACEMENT_FIELDS, "allow_missing"))
 
 
-def add_service_options(parser: argparse.ArgumentParser, concurrency: int = 16) -> None:
+def add_placement_options(parser: argparse.ArgumentParser, title: str) -> None:
+    """Where local models run and in what batches, for commands without the decoding flags."""
+    BACKEND_FLAGS.add(parser.add_argument_group(title), BackendOptions(), _PLACEMENT_FIELDS)
+
+
+def add_service_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("services")
-    group.add_argument(
-        "--concurrency",
-        type=positive_int,
-        default=concurrency,
-        help=f"parallel API calls (default {concurrency})",
-    )
-    group.add_argument(
-        "--timeout",
-        type=float,
-        default=120.0,
-        help="hard cap in seconds on one attempt (default 120); attempts far slower than the "
-        "server's recent latency are hedged and abandoned well before it",
-    )
-    attempts = BackendOptions.max_retries
-    group.add_argument(
-        "--max-retries",
-        type=positive_int,
-        default=attempts,
-        help=f"attempts per call, not counting hedges (default {attempts})",
-    )
-    group.add_argument(
-        "--backoff-base", type=float, default=0.5, help="first retry wait in seconds (default 0.5)"
-    )
-    group.add_argument(
-        "--backoff-cap", type=float, default=30.0, help="longest retry wait in seconds (default 30)"
-    )
-    group.add_argument(
-        "--no-hedge",
-        dest="hedge",
-        action="store_false",
-        help="never send a second copy of a slow call (hedges cost a paid API one more call each)",
-    )
-    group.add_argument(
-        "--api-key-env",
-        default="OPENAI_API_KEY",
-        metavar="NAME",
-        help="environment variable holding the openai: API key (default OPENAI_API_KEY)",
-    )
+    BACKEND_FLAGS.add(group, BackendOptions(), _SERVICE_FIELDS)
     group.add_argument("--no-cache", action="store_true", help="do not read or write the call cache")
-    group.add_argument("--seed", type=int, default=0, help="seed for sampling and order (default 0)")
+    group.add_argument(
+        "--seed",
+        type=seed_value,
+        default=argparse.SUPPRESS,
+        help=f"seed for sampling and order (default {GenerationConfig().seed})",
+    )
 
 
 def add_output_options(parser: argparse.ArgumentParser) -> None:
@@ -134,50 +158,23 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
 
 
-def generation_config(args: argparse.Namespace) -> GenerationConfig:
-    try:
-        return GenerationConfig(
-            max_new_tokens=args.max_new_tokens,
-            temperature=args.temperature,
-            top_p=args.top_p,
-            template=args.template,
-            seed=args.seed,
-        )
-    except ValidationError as exc:
-        raise InputError(f"bad generation option {first_error(exc)}") from None
+def seed(args: argparse.Namespace) -> int:
+    """`--seed`, or the default of the decoding settings it seeds (the same default everywhere)."""
+    value: int = getattr(args, "seed", GenerationConfig().seed)
+    return value
 
 
-_BACKEND_FLAGS = {
-    "concurrency": "concurrency",
-    "timeout_s": "timeout",
-    "max_retries": "max_retries",
-    "backoff_base_s": "backoff_base",
-    "backoff_cap_s": "backoff_cap",
-    "hedge": "hedge",
-    "batch_size": "batch_size",
-    "max_batch_tokens": "max_batch_tokens",
-    "device": "device",
-    "dtype": "dtype",
-    "allow_missing": "allow_missing",
-    "api_key_env": "api_key_env",
-}
+def generation_config(
+    args: argparse.Namespace, defaults: GenerationConfig | None = None, flags: FlagTable | None = None
+) -> GenerationConfig:
+    """The decoding settings the flags say, over `defaults` (a command's own, e.g. datagen's)."""
+    base = (defaults or GenerationConfig()).model_dump()
+    return (flags or GENERATION_FLAGS).build(GenerationConfig, args, **{**base, "seed": seed(args)})
 
 
 def backend_options(args: argparse.Namespace, name: str | None = None) -> BackendOptions:
-    """The backend settings a command's flags say; a flag the command lacks keeps its default."""
-    given = {field: getattr(args, flag) for field, flag in _BACKEND_FLAGS.items() if hasattr(args, flag)}
-    return BackendOptions(**given, name=name)
-
-
-def judge_backend_options(args: argparse.Namespace) -> BackendOptions:
-    """The judge's backend: the models' settings, with any `--judge-*` override applied."""
-    options = backend_options(args)
-    overrides = {
-        field: value
-        for field in ("device", "dtype", "batch_size", "max_batch_tokens", "api_key_env")
-        if (value := getattr(args, f"judge_{field}", None)) is not None
-    }
-    return replace(options, **overrides)
+    """The backend settings the flags say; a flag the command lacks keeps the class default."""
+    return BackendOptions(**BACKEND_FLAGS.given(args), name=name)
 
 
 def call_cache(args: argparse.Namespace) -> CallCache:

@@ -17,6 +17,7 @@ import pytest
 from alpaca_bench.cli import build_parser
 from alpaca_bench.cli.compare import settings_from
 from alpaca_bench.comparison import CompareSettings, Comparison
+from alpaca_bench.judges import JudgeOptions
 from alpaca_bench.models.base import BackendOptions
 
 # (field, non-default value) for every backend setting a judge can use
@@ -46,17 +47,33 @@ def test_each_judge_backend_setting_reaches_the_hf_judge(tiny_model_dir, field, 
     settings = CompareSettings(
         eval_set="demo",
         judge=f"hf:{tiny_model_dir}",
-        judge_backend=replace(BackendOptions(), **{field: value}),
+        judge_options=JudgeOptions(backend=replace(BackendOptions(), **{field: value})),
     )
     assert getattr(BackendOptions(), field) != value  # the test sets a non-default
     assert getattr(_judge_backend(settings), field) == value
 
 
+# the model flag that sets each field (the judge's model shares them unless a --judge-* flag says)
+MODEL_FLAGS = {
+    "dtype": "--dtype",
+    "device": "--device",
+    "batch_size": "--batch-size",
+    "max_batch_tokens": "--max-batch-tokens",
+    "timeout_s": "--timeout",
+    "max_retries": "--max-retries",
+    "backoff_base_s": "--backoff-base",
+    "backoff_cap_s": "--backoff-cap",
+    "concurrency": "--concurrency",
+    "api_key_env": "--api-key-env",
+    "hedge": "--no-hedge",
+}
+
+
 @pytest.mark.parametrize(("field", "value"), JUDGE_BACKEND_SETTINGS)
 def test_models_settings_reach_the_judge_when_it_has_none_of_its_own(tiny_model_dir, field, value):
-    settings = CompareSettings(
-        eval_set="demo", judge=f"hf:{tiny_model_dir}", backend=replace(BackendOptions(), **{field: value})
-    )
+    flag = [MODEL_FLAGS[field]] if isinstance(value, bool) else [MODEL_FLAGS[field], str(value)]
+    settings = _cli_settings("--eval-set", "demo", "--judge", f"hf:{tiny_model_dir}", *flag)
+    assert getattr(settings.backend, field) == value
     assert getattr(_judge_backend(settings), field) == value
 
 
@@ -65,7 +82,7 @@ def test_judge_gets_its_own_settings_not_the_models(tiny_model_dir):
         eval_set="demo",
         judge=f"hf:{tiny_model_dir}",
         backend=BackendOptions(dtype="float16", name="model-name", allow_missing=True),
-        judge_backend=BackendOptions(dtype="bfloat16"),
+        judge_options=JudgeOptions(backend=BackendOptions(dtype="bfloat16")),
     )
     options = _judge_backend(settings)
     assert options.dtype == "bfloat16"
@@ -119,7 +136,9 @@ def test_judge_dtype_changes_the_loaded_judge_model(tiny_model_dir):
     import torch
 
     settings = CompareSettings(
-        eval_set="demo", judge=f"hf:{tiny_model_dir}", judge_backend=BackendOptions(dtype="bfloat16")
+        eval_set="demo",
+        judge=f"hf:{tiny_model_dir}",
+        judge_options=JudgeOptions(backend=BackendOptions(dtype="bfloat16")),
     )
     backend = Comparison(settings).judge.backend  # type: ignore[attr-defined]
     backend.load()
@@ -160,7 +179,8 @@ def test_judge_key_variable_and_base_url_are_used_for_real_calls(cli, tmp_path, 
 
 
 def test_tie_margin_reaches_the_reference_judge():
-    settings = CompareSettings(eval_set="demo", judge="rouge", tie_margin=0.5)
+    settings = CompareSettings(eval_set="demo", judge="rouge", judge_options=JudgeOptions(tie_margin=0.5))
     judge = Comparison(settings).judge
     assert judge.identity()["tie_margin"] == 0.5
-    assert _cli_settings("--judge", "rouge", "--tie-margin", "0.25").tie_margin == 0.25
+    cli = Comparison(_cli_settings("--eval-set", "demo", "--judge", "rouge", "--tie-margin", "0.25")).judge
+    assert cli.identity()["tie_margin"] == 0.25

@@ -146,7 +146,7 @@ def test_config_accepts_a_bare_list(tmp_path):
     )
     config = load_battle_config(path)
     assert [m.name for m in config.models] == ["a", "b"]
-    assert config.generation().temperature == 0.0
+    assert config.generation.temperature == 0.0
 
 
 def test_bad_configs_name_the_file(cli, tmp_path):

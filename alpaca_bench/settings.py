@@ -1,0 +1,67 @@
+"""What `compare`, `judge` and `gate` can be told: `CompareSettings`, composed of its parts'
+settings, and `GateSettings`, the gate's question.
+
+It lives apart from the comparison machinery (statistics, scipy) so that the CLI can quote its
+defaults in `--help` without loading that machinery.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from .errors import InputError
+from .evalsets import EvalSet
+from .judges import DEFAULT_JUDGE, JudgeOptions
+from .models.base import BackendOptions
+from .records import GenerationConfig
+
+
+@dataclass
+class CompareSettings:
+    """Everything `compare` can be told, composed of the settings of its parts.
+
+    `generation` and `backend` are for the two models; `judge_options` holds the judge's settings,
+    including its own model's backend settings (`judge_options.backend`). Each default is defined
+    once, in the class that owns the field. `use_cache=False` turns off the call cache for the whole
+    run, the judge's included.
+    """
+
+    eval_set: str | EvalSet = "self-instruct"
+    limit: int | None = None
+    judge: str = DEFAULT_JUDGE
+    judge_options: JudgeOptions = field(default_factory=JudgeOptions)
+    both_orders: bool = False
+    seed: int = 0
+    n_boot: int = 10_000
+    output_dir: Path = Path("results")
+    max_unscored_frac: float = 0.05
+    generation: GenerationConfig = field(default_factory=GenerationConfig)
+    backend: BackendOptions = field(default_factory=BackendOptions)
+    baseline_name: str | None = None
+    candidate_name: str | None = None
+    exclude_flagged: bool = False
+    use_cache: bool = True
+    show_progress: bool = True
+
+
+GateMode = Literal["significance", "point"]
+
+
+@dataclass(frozen=True)
+class GateSettings:
+    min_win_rate: float = 0.5
+    margin: float = 0.0
+    confidence: float = 0.95
+    mode: GateMode = "significance"
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.confidence < 1.0:
+            raise InputError(f"--confidence must be between 0 and 1, got {self.confidence}")
+        if not 0.0 <= self.min_win_rate <= 1.0 or self.margin < 0:
+            raise InputError("--min-win-rate must be in [0, 1] and --margin at least 0")
+
+    @property
+    def threshold(self) -> float:
+        return self.min_win_rate - self.margin
