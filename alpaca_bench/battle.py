@@ -40,7 +40,7 @@ from .files import JsonlLog, first_error, read_text_strict
 from .generation import build_request, generation_hash
 from .models.base import BackendOptions, ModelBackend, load_backend, split_spec
 from .models.streaming import stream_text
-from .records import Generation, GenerationConfig, JudgeInfo, Judgment, Position, Prompt, stable_hash
+from .records import HUMAN, Generation, GenerationConfig, JudgeInfo, Judgment, Position, Prompt, stable_hash
 from .store import (
     GenerationStore,
     JudgeSpec,
@@ -56,7 +56,6 @@ from .summary import summarize_run
 logger = logging.getLogger(__name__)
 
 EVAL_SET = "battle"
-HUMAN = "human"
 Vote = Literal["A", "B", "tie", "both-bad"]
 VOTES: tuple[Vote, ...] = ("A", "B", "tie", "both-bad")
 SUMMARY_BOOT = 2_000
@@ -341,22 +340,20 @@ class Arena:
             judge=JudgeSpec(name=HUMAN, spec="battle"),
             eval_set_source=str(self.prompts_path),
         )
-        run.write_manifest(manifest.model_dump())
+        run.write_manifest(manifest)
         return run
 
 
 def _judgment(battle: Battle, vote: Vote, rater: str, baseline: str, candidate: str) -> Judgment:
     first_shown: Position = "baseline" if battle.shown[0] == baseline else "candidate"
-    winner = {"A": battle.shown[0], "B": battle.shown[1]}.get(vote)
-    preference = 0.5 if winner is None else (1.0 if winner == candidate else 0.0)
-    return Judgment(
+    return Judgment.from_positional(
+        first_shown=first_shown,
+        p_b={"A": 0.0, "B": 1.0}.get(vote, 0.5),
         prompt_id=battle.prompt.id,
         baseline=baseline,
         candidate=candidate,
         judge=JudgeInfo(name=HUMAN),
-        first_shown=first_shown,
-        verdict={"A": "A>B", "B": "B>A"}.get(vote, "tie"),  # type: ignore[arg-type]
-        preference=preference,
+        verdict={"A": "A>B", "B": "B>A"}.get(vote, "tie"),
         raw={"source": "battle", "vote": vote},
         rater=rater,
         flagged=vote == "both-bad",

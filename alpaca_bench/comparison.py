@@ -140,16 +140,12 @@ class Comparison:
             n_prompts=len(self.eval_set),
             limit=self.settings.limit,
         )
-        run.write_manifest(manifest.model_dump())
+        run.write_manifest(manifest)
         return run
 
     def _tasks(self, run: RunFolder, baseline: GenerationRun, candidate: GenerationRun) -> list[PairTask]:
         """Pairs still to judge; identical outputs are recorded as ties without a call."""
-        done = {
-            (j.prompt_id, j.first_shown, j.pair_hash)
-            for j in run.load_judgments()
-            if j.judge.name == self.judge.name and j.rater is None
-        }
+        done = {(j.prompt_id, j.first_shown, j.pair_hash) for j in run.current_judgments(self.judge.name)}
         outputs_b, outputs_c = baseline.by_prompt(), candidate.by_prompt()
         tasks = []
         for prompt in self.eval_set:
@@ -175,17 +171,14 @@ class Comparison:
         return tasks
 
     def _judgment(self, prompt: Prompt, first: Position, pair: str, result: JudgeResult) -> Judgment:
-        preference = None
-        if result.p_b is not None:
-            preference = result.p_b if first == "baseline" else 1.0 - result.p_b
-        return Judgment(
+        return Judgment.from_positional(
+            first_shown=first,
+            p_b=result.p_b,
             prompt_id=prompt.id,
             baseline=self.names[0],
             candidate=self.names[1],
             judge=JudgeInfo(name=self.judge.name, config_hash=stable_hash(self.judge.identity())),
-            first_shown=first,
             verdict=result.verdict,
-            preference=preference,
             raw=result.raw,
             usage=result.usage,
             cost_usd=result.cost_usd,

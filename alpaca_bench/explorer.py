@@ -18,9 +18,8 @@ from typing import Any, Literal
 from .errors import AlpacaBenchError
 from .evalsets import load_eval_set
 from .files import JsonlLog
-from .records import Judgment, Prompt
+from .records import HUMAN, Judgment, Prompt
 from .results_index import (
-    HUMAN,
     Comparison,
     ResultsIndex,
     comparisons_of_pair,

@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from .records import Judgment
-from .results_index import HUMAN, ResultsIndex
+from .records import HUMAN, Judgment
+from .results_index import ResultsIndex
 from .stats import agreement, match_judgments, per_prompt_preferences, position_consistency_of
 
 Row = dict[str, Any]

@@ -24,7 +24,6 @@ from .records import Judgment
 from .stats.bootstrap import CIMethod
 from .stats.report import ComparisonData, LengthKey, StatsRow, comparisons_from_judgments, stats_rows
 from .store import RunFolder
-from .summary import current_judgments
 
 logger = logging.getLogger(__name__)
 
@@ -122,11 +121,8 @@ def _load_run(folder: Path) -> list[ComparisonData]:
     manifest = run.manifest()
     stored = run.load_judgments()
     outputs_b, outputs_c = run.outputs(manifest.baseline), run.outputs(manifest.candidate)
-    judgments = [
-        j
-        for name in sorted({j.judge.name for j in stored})
-        for j in current_judgments(stored, outputs_b, outputs_c, name, any_rater=True)
-    ]
+    current = run.current_judgments(stored=stored, sides=(outputs_b, outputs_c))
+    judgments = sorted(current, key=lambda j: j.judge.name)  # grouped by judge, file order within
     if len(judgments) < len(stored):
         logger.info(
             "%s: %d judgments of since-changed outputs not counted", folder, len(stored) - len(judgments)

@@ -133,7 +133,13 @@ class JudgeInfo(BaseModel):
     config_hash: str = ""
 
 
+HUMAN = "human"  # the judge name of every rating by a person (rate, battle); the rater is `rater`
+
+
 class Judgment(Record):
+    """One verdict on one pair, from the candidate's side: `preference` is the probability that
+    the candidate's output is the better one, whichever position it was shown in."""
+
     prompt_id: str
     baseline: str
     candidate: str
@@ -149,6 +155,14 @@ class Judgment(Record):
     calls: int = 0
     pair_hash: str = ""
     created_at: datetime = Field(default_factory=utcnow)
+
+    @classmethod
+    def from_positional(cls, *, first_shown: Position, p_b: float | None, **fields: Any) -> Judgment:
+        """The record of a verdict given on positions A and B (what a judge or a person sees):
+        `p_b` is the probability that B, the output shown second, is better. The one place a
+        positional verdict is turned to the candidate's side."""
+        preference = None if p_b is None else (p_b if first_shown == "baseline" else 1.0 - p_b)
+        return cls(first_shown=first_shown, preference=preference, **fields)
 
 
 class Interval(BaseModel):

@@ -31,7 +31,7 @@ from pydantic import BaseModel, ValidationError
 from .errors import AlpacaBenchError
 from .files import JsonlLog, first_error
 from .health import with_warnings
-from .records import ComparisonSummary, Generation, Judgment
+from .records import HUMAN, ComparisonSummary, Generation, Judgment
 from .stats import (
     BradleyTerryResult,
     LengthComparison,
@@ -40,11 +40,10 @@ from .stats import (
     per_prompt_preferences,
 )
 from .store import VS, GenerationStore, ResultsRoot, RunFolder, RunManifest, SideInfo, sanitize_name
-from .summary import current_judgments, summarize_run
+from .summary import summarize_run
 
 logger = logging.getLogger(__name__)
 
-HUMAN = "human"
 ELO_SCALE = 400.0 / math.log(10.0)
 ELO_ANCHOR = 1000.0
 Fingerprint = tuple[tuple[str, int, int], ...]
@@ -368,7 +367,7 @@ class _Loader:
         judges = [manifest.judge.name, *sorted({j.judge.name for j in stored} - {manifest.judge.name})]
         found = []
         for judge in judges:
-            current = current_judgments(stored, outputs_b, outputs_c, judge, any_rater=True)
+            current = run.current_judgments(judge, stored=stored, sides=(outputs_b, outputs_c))
             if judge != manifest.judge.name and not current:
                 continue
             summary, from_disk = self.summary(run, manifest, judge, current, (outputs_b, outputs_c))

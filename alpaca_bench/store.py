@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -185,11 +186,45 @@ class RunFolder:
             raise InputError("not an alpaca-bench run manifest", self.manifest_path)
         return value
 
-    def write_manifest(self, info: dict[str, Any]) -> None:
-        atomic_write_json(self.manifest_path, {**provenance(), **info, "kind": "comparison"})
+    def write_manifest(self, manifest: RunManifest) -> None:
+        """The one write path of a run's manifest (with the provenance of the code that wrote it)."""
+        atomic_write_json(self.manifest_path, {**provenance(), **manifest.model_dump(), "kind": "comparison"})
 
     def load_judgments(self) -> list[Judgment]:
+        """Every judgment on disk, also of outputs since changed; see `current_judgments`."""
         return self.judgments.read(Judgment)
+
+    def sides(self) -> tuple[dict[str, Generation], dict[str, Generation]]:
+        """The baseline's and the candidate's outputs this run holds now, by prompt id."""
+        manifest = self.manifest()
+        return self.outputs(manifest.baseline), self.outputs(manifest.candidate)
+
+    def current_judgments(
+        self,
+        judge: str | None = None,
+        rater: str | None = None,
+        *,
+        stored: Sequence[Judgment] | None = None,
+        sides: tuple[dict[str, Generation], dict[str, Generation]] | None = None,
+    ) -> list[Judgment]:
+        """The judgments that count: those of the exact outputs the run holds now, by `judge`
+        (None: every judge) and `rater` (None: every rater; only people have one).
+
+        The one answer to "what has been judged" for compare, rate, battle, summaries and the
+        leaderboard. A caller that already holds the stored judgments or the outputs (the
+        leaderboard's cached index) passes them instead of having them read again."""
+        baseline, candidate = sides if sides is not None else self.sides()
+        pairs = {
+            pid: pair_hash(baseline[pid].output, candidate[pid].output)
+            for pid in baseline.keys() & candidate.keys()
+        }
+        return [
+            j
+            for j in (stored if stored is not None else self.load_judgments())
+            if (judge is None or j.judge.name == judge)
+            and (rater is None or j.rater == rater)
+            and pairs.get(j.prompt_id) == j.pair_hash
+        ]
 
     def add_judgment(self, judgment: Judgment) -> bool:
         return self.judgments.append_unique(judgment, judgment_key)

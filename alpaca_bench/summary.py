@@ -19,34 +19,12 @@ from .errors import AlpacaBenchError
 from .evalsets import EvalSet, load_eval_set
 from .health import with_warnings
 from .provenance import package_versions
-from .records import ComparisonSummary, Generation, Interval, Judgment
+from .records import HUMAN, ComparisonSummary, Generation, Interval
 from .scan import scan_outputs
 from .stats import per_prompt_preferences, position_consistency_of, summarize
-from .store import RunFolder, RunManifest, pair_hash
+from .store import RunFolder, RunManifest
 
 logger = logging.getLogger(__name__)
-
-
-def current_judgments(
-    judgments: Sequence[Judgment],
-    baseline: dict[str, Generation],
-    candidate: dict[str, Generation],
-    judge_name: str,
-    rater: str | None = None,
-    any_rater: bool = False,
-) -> list[Judgment]:
-    """Judgments by this judge of the outputs the run holds now."""
-    pairs = {
-        pid: pair_hash(baseline[pid].output, candidate[pid].output)
-        for pid in baseline.keys() & candidate.keys()
-    }
-    return [
-        j
-        for j in judgments
-        if j.judge.name == judge_name
-        and (any_rater or j.rater == rater)
-        and pairs.get(j.prompt_id) == j.pair_hash
-    ]
 
 
 def run_eval_set(manifest: RunManifest) -> EvalSet | None:
@@ -120,8 +98,8 @@ def summarize_run(
     manifest = run.manifest()
     judge = judge_name or manifest.judge.name
     outputs_b, outputs_c = run.outputs(manifest.baseline), run.outputs(manifest.candidate)
-    human = judge == "human"
-    judgments = current_judgments(run.load_judgments(), outputs_b, outputs_c, judge, any_rater=human)
+    judgments = run.current_judgments(judge, sides=(outputs_b, outputs_c))
+    human = judge == HUMAN
     flagged = {
         side: set(scan_outputs({pid: g.output for pid, g in outputs.items()}).flagged)
         for side, outputs in (("baseline", outputs_b), ("candidate", outputs_c))

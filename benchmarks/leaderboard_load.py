@@ -64,7 +64,7 @@ def build(root: Path, n_models: int, n_prompts: int, seed: int = 0) -> None:
                 candidate=SideInfo(name=candidate, config_hash=_config(candidate)),
                 judge=JudgeSpec(name=JUDGE, config_hash="synthetic"),
                 n_prompts=n_prompts,
-            ).model_dump()
+            )
         )
         p_win = 1.0 / (1.0 + np.exp(-(quality[m] - quality[0] + difficulty)))
         judgments = [

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from alpaca_bench.errors import InputError
-from alpaca_bench.records import Judgment
+from alpaca_bench.records import HUMAN, Judgment
 from alpaca_bench.stats import (
     Agreement,
     MajorityAccuracy,
@@ -32,9 +32,6 @@ from alpaca_bench.stats import (
     summarize,
 )
 from alpaca_bench.store import open_run
-from alpaca_bench.summary import current_judgments
-
-from .rating import HUMAN
 
 Matchup = tuple[str, Sequence[Judgment], str, Sequence[Judgment]]  # (name, judgments, name, judgments)
 
@@ -83,16 +80,15 @@ def agreement_report(
     run = open_run(run_dir)
     manifest = run.manifest()
     judge_name = judge or manifest.judge.name
-    stored = run.load_judgments()
-    outputs = run.outputs(manifest.baseline), run.outputs(manifest.candidate)
-    humans = current_judgments(stored, *outputs, HUMAN, any_rater=True)
+    stored, sides = run.load_judgments(), run.sides()
+    humans = run.current_judgments(HUMAN, stored=stored, sides=sides)
     if not humans:
         raise InputError(
             "no human ratings of the outputs this run holds; "
             f"add some with: alpaca-bench rate {run.path} --rater NAME",
             run.path,
         )
-    judged = current_judgments(stored, *outputs, judge_name)
+    judged = run.current_judgments(judge_name, stored=stored, sides=sides)
     by_rater: dict[str, list[Judgment]] = defaultdict(list)
     for j in humans:
         by_rater[j.rater or "(unnamed)"].append(j)

@@ -5,12 +5,11 @@ package stays light.
 """
 
 from .pairs import RatingPair, first_shown_for, rating_pairs, run_eval_set
-from .session import CHOICES, HUMAN, Choice, ChoiceMeaning, Progress, RatingSession
+from .session import CHOICES, Choice, ChoiceMeaning, Progress, RatingSession
 from .terminal import rate_in_terminal
 
 __all__ = [
     "CHOICES",
-    "HUMAN",
     "Choice",
     "ChoiceMeaning",
     "Progress",

@@ -15,13 +15,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from alpaca_bench.errors import InputError
-from alpaca_bench.records import JudgeInfo, Judgment, Verdict
+from alpaca_bench.records import HUMAN, JudgeInfo, Judgment, Verdict
 from alpaca_bench.store import RunFolder
-from alpaca_bench.summary import current_judgments
 
 from .pairs import RatingPair, rating_pairs
-
-HUMAN = "human"
 
 Choice = Literal["first", "second", "tie", "both_bad"]
 
@@ -80,13 +77,7 @@ class RatingSession:
         pairs = rating_pairs(run, rater, seed, limit)
         self.total = len(pairs)
         by_id = {p.prompt.id: p for p in pairs}
-        mine = current_judgments(
-            run.load_judgments(),
-            run.outputs(manifest.baseline),
-            run.outputs(manifest.candidate),
-            HUMAN,
-            rater=rater,
-        )
+        mine = run.current_judgments(HUMAN, rater)
         self._history = [_Given(j, by_id[j.prompt_id], False) for j in mine if j.prompt_id in by_id]
         done = {given.pair.prompt.id for given in self._history}
         self._queue = deque(p for p in pairs if p.prompt.id not in done)
@@ -101,17 +92,16 @@ class RatingSession:
         """Record a rating of the current pair and move on; on disk before this returns."""
         pair = self._require_current()
         meaning = CHOICES[choice]
-        first = meaning.first_preference
         seconds = round(self._clock() - self._shown_at, 3)
-        judgment = Judgment(
+        judgment = Judgment.from_positional(
+            first_shown=pair.first_shown,
+            p_b=1.0 - meaning.first_preference,
             prompt_id=pair.prompt.id,
             baseline=self._names[0],
             candidate=self._names[1],
             judge=JudgeInfo(name=HUMAN),
             rater=self.rater,
-            first_shown=pair.first_shown,
             verdict=meaning.verdict,
-            preference=first if pair.first_shown == "candidate" else 1.0 - first,
             flagged=meaning.flagged,
             pair_hash=pair.pair_hash,
             raw={"choice": choice, "seconds": seconds},

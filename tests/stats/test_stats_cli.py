@@ -58,7 +58,7 @@ def make_run(root: Path, candidate: str, skill: float, seed: int, judge: str = "
         judge=JudgeSpec(name=judge),
         both_orders=True,
     )
-    run.write_manifest(manifest.model_dump())
+    run.write_manifest(manifest)
     for i, pid in enumerate(prompts):
         logit = skill + (cand_len[i] - base_len[i]) / 200
         for order in ("baseline", "candidate"):
