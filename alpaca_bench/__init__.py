@@ -4,6 +4,8 @@ The public API. Heavy dependencies (torch, transformers, openai, streamlit) are 
 by the backends and components that need them.
 """
 
+from typing import TYPE_CHECKING
+
 from .errors import AlpacaBenchError, GateFailed, InputError, ServiceError
 from .evalsets import EvalSet, available_eval_sets, load_eval_set, register_eval_set
 from .generation import GenerationRun, generate
@@ -27,6 +29,12 @@ from .records import (
     Usage,
 )
 from .store import ResultsRoot, RunFolder, open_run
+
+if TYPE_CHECKING:  # what the lazy names are, for the type checker
+    from .comparison import CompareResult, compare, rejudge
+    from .gate import gate_compare, gate_run
+    from .settings import CompareSettings, GateSettings
+    from .summary import summarize_run
 
 # The comparison machinery pulls in scipy; it loads on first use so `import alpaca_bench` stays light.
 _LAZY = {

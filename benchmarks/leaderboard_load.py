@@ -23,8 +23,8 @@ import numpy as np
 
 from alpaca_bench.evalsets import EvalSet
 from alpaca_bench.files import JsonlLog
+from alpaca_bench.leaderboard import IndexSettings, ResultsIndex
 from alpaca_bench.records import Generation, JudgeInfo, Judgment, Prompt, Usage, stable_hash
-from alpaca_bench.results_index import IndexSettings, ResultsIndex
 from alpaca_bench.store import (
     GenerationStore,
     JudgeSpec,

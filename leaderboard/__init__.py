@@ -1,12 +1,81 @@
-"""The Streamlit leaderboard over a results folder, and its battle page.
+"""The leaderboard: a streamlit-free data layer over a results folder, and the pages that show it.
 
 `alpaca-bench leaderboard` (or `streamlit run leaderboard/app.py -- --results DIR`) serves it.
-The pages only lay things out: every figure comes from the library (`results_index`,
-`explorer`, `judge_analysis`, `battle`), and model outputs are always shown as plain text.
-Importing this package does not import streamlit; the page modules do.
+The data layer (`ResultsIndex` and the explorer and judge-analysis rows) computes every figure;
+the `_page_*` modules only lay them out, and model outputs are always shown as plain text.
+Importing this package imports neither streamlit nor the statistics; names load on first use.
 """
 
-from .launch import app_path, serve, streamlit_command
-from .settings import AppSettings, app_settings
+from typing import TYPE_CHECKING
 
-__all__ = ["AppSettings", "app_path", "app_settings", "serve", "streamlit_command"]
+from ._launch import app_path, serve, streamlit_command
+from ._settings import AppSettings, app_settings
+
+if TYPE_CHECKING:  # what the lazy names are, for the type checker
+    from ._explorer import OUTCOMES, ExplorerRow, ShownVerdict, explorer_rows, filter_rows
+    from ._index import (
+        Fingerprint,
+        IndexSettings,
+        LoadedComparison,
+        ResultsIndex,
+        Row,
+        comparisons_of_pair,
+        read_records,
+        results_fingerprint,
+    )
+    from ._judges import agreement_rows, length_bias_bins, length_bias_points, position_consistency_rows
+
+# the data layer pulls in scipy; it loads on first use so that the CLI starts fast
+_LAZY = {
+    "Fingerprint": "_index",
+    "IndexSettings": "_index",
+    "LoadedComparison": "_index",
+    "ResultsIndex": "_index",
+    "Row": "_index",
+    "comparisons_of_pair": "_index",
+    "read_records": "_index",
+    "results_fingerprint": "_index",
+    "OUTCOMES": "_explorer",
+    "ExplorerRow": "_explorer",
+    "ShownVerdict": "_explorer",
+    "explorer_rows": "_explorer",
+    "filter_rows": "_explorer",
+    "agreement_rows": "_judges",
+    "length_bias_bins": "_judges",
+    "length_bias_points": "_judges",
+    "position_consistency_rows": "_judges",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = [
+    "OUTCOMES",
+    "AppSettings",
+    "ExplorerRow",
+    "Fingerprint",
+    "IndexSettings",
+    "LoadedComparison",
+    "ResultsIndex",
+    "Row",
+    "ShownVerdict",
+    "agreement_rows",
+    "app_path",
+    "app_settings",
+    "comparisons_of_pair",
+    "explorer_rows",
+    "filter_rows",
+    "length_bias_bins",
+    "length_bias_points",
+    "position_consistency_rows",
+    "read_records",
+    "results_fingerprint",
+    "serve",
+    "streamlit_command",
+]

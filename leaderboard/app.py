@@ -5,6 +5,6 @@ Streamlit runs this file as a script (not as part of the package), hence the abs
 
 import sys
 
-from alpaca_bench.leaderboard.layout import main
+from alpaca_bench.leaderboard._layout import main
 
 main(sys.argv[1:])

@@ -31,7 +31,7 @@ def register(subparsers: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from ..judges.agreement_report import agreement_report
+    from ..judges.human import agreement_report
 
     report = agreement_report(args.run_dir, judge=args.judge, n_boot=args.n_boot, seed=args.seed)
     payload = report.to_dict()

@@ -39,7 +39,7 @@ def register(subparsers: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from ..leaderboard.launch import serve
+    from ..leaderboard import serve
 
     code: int = serve(args.results, host=args.host, port=args.port, battle_config=args.battle_config)
     return code

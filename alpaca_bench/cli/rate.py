@@ -35,7 +35,7 @@ def register(subparsers: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from ..judges.rating import rate_in_terminal
+    from ..judges.human import rate_in_terminal
 
     progress = rate_in_terminal(args.run_dir, args.rater, seed=args.seed, limit=args.limit)
     line = f"{args.rater}: {progress.rated} of {progress.total} pairs rated ({progress.session_ratings} now"

@@ -15,9 +15,8 @@ from streamlit.testing.v1 import AppTest
 
 from alpaca_bench.evalsets import load_eval_set
 from alpaca_bench.files import JsonlLog
-from alpaca_bench.leaderboard import app_path
+from alpaca_bench.leaderboard import ResultsIndex, app_path
 from alpaca_bench.records import ComparisonSummary, Generation
-from alpaca_bench.results_index import ResultsIndex
 from alpaca_bench.testing import Reply
 
 from helpers import blind_pair, longer_wins

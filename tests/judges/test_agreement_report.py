@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from test_rate_fixtures import make_run, outputs
 
-from alpaca_bench.judges.agreement_report import agreement_report
+from alpaca_bench.judges.human import agreement_report
 from alpaca_bench.records import JudgeInfo, Judgment, Position
 from alpaca_bench.stats import Agreement
 from alpaca_bench.store import RunFolder, pair_hash

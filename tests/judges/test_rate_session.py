@@ -14,7 +14,7 @@ import pytest
 from test_rate_fixtures import human_records, make_run
 
 from alpaca_bench.files import JsonlLog
-from alpaca_bench.judges.rating import RatingSession, first_shown_for, rating_pairs
+from alpaca_bench.judges.human import RatingSession, first_shown_for, rating_pairs
 from alpaca_bench.records import Judgment
 from alpaca_bench.store import RunFolder, open_run
 

@@ -20,8 +20,7 @@ from test_rate_fixtures import (
 )
 
 from alpaca_bench.evalsets import load_eval_set
-from alpaca_bench.judges.rating import RatingSession
-from alpaca_bench.judges.rating.app import RatingApp
+from alpaca_bench.judges.human import RatingApp, RatingSession
 from alpaca_bench.store import open_run
 
 EXPECTED_FIRST_PREFERENCE = {"1": 1.0, "2": 0.0, "t": 0.5, "b": 0.5}

@@ -15,7 +15,7 @@ from lb_data import EVIL, LLM_JUDGE, RATINGS
 
 from alpaca_bench.comparison import CompareSettings, compare
 from alpaca_bench.evalsets import load_eval_set
-from alpaca_bench.judges.rating import RatingSession
+from alpaca_bench.judges.human import RatingSession
 from alpaca_bench.store import ResultsRoot, RunFolder
 from alpaca_bench.testing import ScriptedOpenAIServer
 

@@ -11,9 +11,8 @@ from lb_data import LLM_JUDGE, PAYLOAD
 from streamlit.testing.v1 import AppTest
 
 from alpaca_bench.files import JsonlLog
-from alpaca_bench.leaderboard import app_path, app_settings
+from alpaca_bench.leaderboard import ResultsIndex, app_path, app_settings
 from alpaca_bench.records import ComparisonSummary, Judgment
-from alpaca_bench.results_index import ResultsIndex
 
 pytest_plugins = ["lb_fixtures"]
 TIMEOUT = 120

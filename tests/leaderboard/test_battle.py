@@ -9,12 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from alpaca_bench.battle import Arena, BattleConfig, BattleModel, load_battle_config
 from alpaca_bench.errors import InputError, ServiceError
 from alpaca_bench.files import JsonlLog
+from alpaca_bench.judges.human import Arena, BattleConfig, BattleModel, load_battle_config
+from alpaca_bench.leaderboard import ResultsIndex
 from alpaca_bench.models import BackendOptions
 from alpaca_bench.records import Generation, Judgment, Prompt
-from alpaca_bench.results_index import ResultsIndex
 from alpaca_bench.store import pair_hash
 
 BAD = Path(__file__).parents[1] / "data" / "bad"

@@ -8,14 +8,15 @@ import pytest
 from lb_data import LLM_JUDGE, PAYLOAD, RATINGS
 
 from alpaca_bench.evalsets import load_eval_set
-from alpaca_bench.explorer import explorer_rows, filter_rows
-from alpaca_bench.judge_analysis import (
+from alpaca_bench.leaderboard import (
+    ResultsIndex,
     agreement_rows,
+    explorer_rows,
+    filter_rows,
     length_bias_bins,
     length_bias_points,
     position_consistency_rows,
 )
-from alpaca_bench.results_index import ResultsIndex
 from alpaca_bench.stats import agreement, match_judgments, position_consistency_of
 
 pytest_plugins = ["lb_fixtures"]

@@ -11,13 +11,13 @@ from lb_data import LLM_JUDGE
 
 from alpaca_bench.errors import InputError
 from alpaca_bench.files import JsonlLog
-from alpaca_bench.records import ComparisonSummary, JudgeInfo, Judgment
-from alpaca_bench.results_index import (
+from alpaca_bench.leaderboard import (
     IndexSettings,
     ResultsIndex,
     read_records,
     results_fingerprint,
 )
+from alpaca_bench.records import ComparisonSummary, JudgeInfo, Judgment
 from alpaca_bench.stats import (
     bradley_terry_from_judgments,
     comparisons_from_judgments,

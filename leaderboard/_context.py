@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from alpaca_bench.results_index import ResultsIndex
-
-from .data import load_index
-from .settings import AppSettings
+from ._data import load_index
+from ._index import ResultsIndex
+from ._settings import AppSettings
 
 
 @dataclass(frozen=True)

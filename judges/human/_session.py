@@ -18,7 +18,7 @@ from alpaca_bench.errors import InputError
 from alpaca_bench.records import HUMAN, JudgeInfo, Judgment, Verdict
 from alpaca_bench.store import RunFolder
 
-from .pairs import RatingPair, rating_pairs
+from ._pairs import RatingPair, rating_pairs
 
 Choice = Literal["first", "second", "tie", "both_bad"]
 

@@ -15,19 +15,20 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .errors import AlpacaBenchError
-from .evalsets import load_eval_set
-from .files import JsonlLog
-from .records import HUMAN, Judgment, Prompt
-from .results_index import (
-    Comparison,
+from alpaca_bench.errors import AlpacaBenchError
+from alpaca_bench.evalsets import load_eval_set
+from alpaca_bench.files import JsonlLog
+from alpaca_bench.records import HUMAN, Judgment, Prompt
+from alpaca_bench.scan import scan_outputs
+from alpaca_bench.stats import per_prompt_preferences
+from alpaca_bench.store import RunFolder
+
+from ._index import (
+    LoadedComparison,
     ResultsIndex,
     comparisons_of_pair,
     read_records,
 )
-from .scan import scan_outputs
-from .stats import per_prompt_preferences
-from .store import RunFolder
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ NO_CATEGORY = "(none)"
 
 
 @dataclass(frozen=True)
-class Verdict:
+class ShownVerdict:
     """One judgment as shown: positional verdict, candidate-centric preference, raw answer."""
 
     first_shown: str
@@ -58,8 +59,8 @@ class ExplorerRow:
     candidate_output: str
     outcome: Outcome
     preference: float | None
-    verdicts: list[Verdict] = field(default_factory=list)
-    human: list[Verdict] = field(default_factory=list)
+    verdicts: list[ShownVerdict] = field(default_factory=list)
+    human: list[ShownVerdict] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
 
     @property
@@ -67,7 +68,7 @@ class ExplorerRow:
         return bool(self.flags)
 
 
-def explorer_rows(index: ResultsIndex, comparison: Comparison) -> list[ExplorerRow]:
+def explorer_rows(index: ResultsIndex, comparison: LoadedComparison) -> list[ExplorerRow]:
     """Every prompt with outputs from both models, in eval-set order; memoised per comparison."""
     built: list[ExplorerRow] = index.memo(("explorer", comparison.key), lambda _key: _rows(index, comparison))
     return built
@@ -99,7 +100,7 @@ def _haystack(row: ExplorerRow) -> str:
     ).casefold()
 
 
-def prompts_of(index: ResultsIndex, comparison: Comparison) -> dict[str, Prompt]:
+def prompts_of(index: ResultsIndex, comparison: LoadedComparison) -> dict[str, Prompt]:
     """The eval set's prompts by id (empty when neither the results nor the library have it)."""
     found: dict[str, Prompt] = index.memo(
         ("prompts", comparison.eval_set), lambda _name: _load_prompts(index, comparison)
@@ -107,7 +108,7 @@ def prompts_of(index: ResultsIndex, comparison: Comparison) -> dict[str, Prompt]
     return found
 
 
-def _load_prompts(index: ResultsIndex, comparison: Comparison) -> dict[str, Prompt]:
+def _load_prompts(index: ResultsIndex, comparison: LoadedComparison) -> dict[str, Prompt]:
     carried = index.root / comparison.eval_set / "prompts.jsonl"
     if carried.is_file():
         return {p.id: p for p in read_records(JsonlLog(carried), Prompt)}
@@ -123,7 +124,7 @@ def _load_prompts(index: ResultsIndex, comparison: Comparison) -> dict[str, Prom
     return {}
 
 
-def _rows(index: ResultsIndex, comparison: Comparison) -> list[ExplorerRow]:
+def _rows(index: ResultsIndex, comparison: LoadedComparison) -> list[ExplorerRow]:
     prompts = prompts_of(index, comparison)
     outputs_b, outputs_c = comparison.baseline_outputs, comparison.candidate_outputs
     ids = [pid for pid in prompts if pid in outputs_b and pid in outputs_c]
@@ -162,11 +163,11 @@ def _outcome(preference: float | None, judged: bool) -> Outcome:
     return "baseline wins" if preference < 0.5 else "tie"
 
 
-def _human_ratings(index: ResultsIndex, comparison: Comparison) -> dict[str, list[Verdict]]:
+def _human_ratings(index: ResultsIndex, comparison: LoadedComparison) -> dict[str, list[ShownVerdict]]:
     """People's ratings of the same two models (stored either way round), candidate-centric."""
     if comparison.judge == HUMAN:
         return {}
-    found: dict[str, list[Verdict]] = {}
+    found: dict[str, list[ShownVerdict]] = {}
     for other in comparisons_of_pair(index, comparison):
         if other.judge == HUMAN:
             flip = other.candidate != comparison.candidate
@@ -175,13 +176,13 @@ def _human_ratings(index: ResultsIndex, comparison: Comparison) -> dict[str, lis
     return found
 
 
-def _by_prompt(judgments: Sequence[Judgment], flip: bool) -> dict[str, list[Verdict]]:
-    found: dict[str, list[Verdict]] = {}
+def _by_prompt(judgments: Sequence[Judgment], flip: bool) -> dict[str, list[ShownVerdict]]:
+    found: dict[str, list[ShownVerdict]] = {}
     for j in judgments:
         preference = j.preference if j.preference is None or not flip else 1.0 - j.preference
         first = j.first_shown if not flip else ("candidate" if j.first_shown == "baseline" else "baseline")
         found.setdefault(j.prompt_id, []).append(
-            Verdict(first, j.verdict, preference, _raw_text(j.raw), j.rater, j.flagged)
+            ShownVerdict(first, j.verdict, preference, _raw_text(j.raw), j.rater, j.flagged)
         )
     return found
 
@@ -194,7 +195,7 @@ def _raw_text(raw: Any) -> str:
     return json.dumps(raw, indent=2, ensure_ascii=False, default=str)
 
 
-def _flags(comparison: Comparison) -> dict[str, list[str]]:
+def _flags(comparison: LoadedComparison) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for side, outputs in (
         ("baseline", comparison.baseline_outputs),

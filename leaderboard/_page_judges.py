@@ -7,15 +7,14 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from alpaca_bench.judge_analysis import (
+from ._choices import has_results
+from ._context import PageContext
+from ._judges import (
     agreement_rows,
     length_bias_bins,
     length_bias_points,
     position_consistency_rows,
 )
-
-from .choices import has_results
-from .context import PageContext
 
 RATE_FORMAT = "%.3f"
 

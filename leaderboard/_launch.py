@@ -10,10 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from alpaca_bench.battle import load_battle_config
 from alpaca_bench.errors import InputError
+from alpaca_bench.judges.human import load_battle_config
 
-from .settings import BATTLE_ENV, RESULTS_ENV
+from ._settings import BATTLE_ENV, RESULTS_ENV
 
 logger = logging.getLogger(__name__)
 

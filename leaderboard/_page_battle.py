@@ -12,12 +12,12 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from alpaca_bench.battle import EXAMPLE_CONFIG, Arena, Battle, Vote
 from alpaca_bench.errors import AlpacaBenchError
+from alpaca_bench.judges.human import EXAMPLE_CONFIG, Arena, Battle, Vote
 
-from .context import PageContext
-from .data import load_arena
-from .render import escape_markdown
+from ._context import PageContext
+from ._data import load_arena
+from ._render import escape_markdown
 
 VOTE_LABELS: dict[Vote, str] = {
     "A": "A is better",

@@ -34,14 +34,23 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .errors import InputError
-from .evalsets import EvalSet
-from .files import JsonlLog, first_error, read_text_strict
-from .generation import build_request, generation_hash
-from .models.base import BackendOptions, ModelBackend, load_backend, split_spec
-from .models.streaming import stream_text
-from .records import HUMAN, Generation, GenerationConfig, JudgeInfo, Judgment, Position, Prompt, stable_hash
-from .store import (
+from alpaca_bench.errors import InputError
+from alpaca_bench.evalsets import EvalSet
+from alpaca_bench.files import JsonlLog, first_error, read_text_strict
+from alpaca_bench.generation import build_request, generation_hash
+from alpaca_bench.models.base import BackendOptions, ModelBackend, load_backend, split_spec
+from alpaca_bench.models.streaming import stream_text
+from alpaca_bench.records import (
+    HUMAN,
+    Generation,
+    GenerationConfig,
+    JudgeInfo,
+    Judgment,
+    Position,
+    Prompt,
+    stable_hash,
+)
+from alpaca_bench.store import (
     GenerationStore,
     JudgeSpec,
     ResultsRoot,
@@ -51,7 +60,7 @@ from .store import (
     pair_hash,
     sanitize_name,
 )
-from .summary import summarize_run
+from alpaca_bench.summary import summarize_run
 
 logger = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from textual.widgets import Static
 
 from alpaca_bench.errors import AlpacaBenchError
 
-from .session import Choice, Progress, RatingSession
+from ._session import Choice, Progress, RatingSession
 
 WIDE = 110  # columns from which the two responses sit side by side
 

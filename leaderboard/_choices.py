@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from alpaca_bench.results_index import ResultsIndex
+from ._index import ResultsIndex
 
 NO_RESULTS = (
     "No comparisons in this results folder yet. Make one with "

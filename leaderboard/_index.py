@@ -28,19 +28,27 @@ from typing import Any, TypeVar
 import numpy as np
 from pydantic import BaseModel, ValidationError
 
-from .errors import AlpacaBenchError
-from .files import JsonlLog, first_error
-from .health import with_warnings
-from .records import HUMAN, ComparisonSummary, Generation, Judgment
-from .stats import (
+from alpaca_bench.errors import AlpacaBenchError
+from alpaca_bench.files import JsonlLog, first_error
+from alpaca_bench.health import with_warnings
+from alpaca_bench.records import HUMAN, ComparisonSummary, Generation, Judgment
+from alpaca_bench.stats import (
     BradleyTerryResult,
     LengthComparison,
     bradley_terry_from_judgments,
     length_controlled_win_rates,
     per_prompt_preferences,
 )
-from .store import VS, GenerationStore, ResultsRoot, RunFolder, RunManifest, SideInfo, sanitize_name
-from .summary import summarize_run
+from alpaca_bench.store import (
+    VS,
+    GenerationStore,
+    ResultsRoot,
+    RunFolder,
+    RunManifest,
+    SideInfo,
+    sanitize_name,
+)
+from alpaca_bench.summary import summarize_run
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +72,7 @@ class IndexSettings:
 
 
 @dataclass(frozen=True)
-class Comparison:
+class LoadedComparison:
     """One judge's verdicts on one pair of models, as stored in one run folder."""
 
     path: Path
@@ -126,7 +134,7 @@ class ResultsIndex:
     """Every comparison under a results root, and the tables built from them (memoised)."""
 
     def __init__(
-        self, root: Path, comparisons: list[Comparison], problems: list[str], settings: IndexSettings
+        self, root: Path, comparisons: list[LoadedComparison], problems: list[str], settings: IndexSettings
     ):
         self.root = root
         self.comparisons = comparisons
@@ -139,7 +147,7 @@ class ResultsIndex:
         """Read every run folder; one that cannot be read is reported in `problems`, not fatal."""
         folder = Path(root).expanduser()
         loader = _Loader(settings or IndexSettings())
-        comparisons: list[Comparison] = []
+        comparisons: list[LoadedComparison] = []
         problems: list[str] = []
         with collector_paused():
             for run_dir in ResultsRoot(folder).run_dirs():
@@ -172,14 +180,14 @@ class ResultsIndex:
             counts[c.baseline] += 1
         return sorted(counts, key=lambda name: (-counts[name], name))
 
-    def select(self, eval_set: str, judge: str, baseline: str | None = None) -> list[Comparison]:
+    def select(self, eval_set: str, judge: str, baseline: str | None = None) -> list[LoadedComparison]:
         return [
             c
             for c in self.comparisons
             if c.eval_set == eval_set and c.judge == judge and (baseline is None or c.baseline == baseline)
         ]
 
-    def comparison(self, key: str) -> Comparison:
+    def comparison(self, key: str) -> LoadedComparison:
         for c in self.comparisons:
             if c.key == key:
                 return c
@@ -269,7 +277,7 @@ def _anchor(judgments: Sequence[Judgment], baselines: Sequence[str]) -> str | No
     return next((b for b in baselines if b in scored), None)
 
 
-def _leaderboard_row(c: Comparison, controlled: float | None, rating: Row | None) -> Row:
+def _leaderboard_row(c: LoadedComparison, controlled: float | None, rating: Row | None) -> Row:
     s = c.summary
     return {
         "rank": rating["rank"] if rating else None,
@@ -298,7 +306,7 @@ def _leaderboard_row(c: Comparison, controlled: float | None, rating: Row | None
     }
 
 
-def _length_controlled(chosen: Sequence[Comparison], settings: IndexSettings) -> dict[str, float]:
+def _length_controlled(chosen: Sequence[LoadedComparison], settings: IndexSettings) -> dict[str, float]:
     """LC win rate per comparison key; difficulties shared by all candidates of the baseline."""
     data = [(c.key, item) for c in chosen if (item := _length_comparison(c)) is not None]
     if not data:
@@ -313,7 +321,7 @@ def _length_controlled(chosen: Sequence[Comparison], settings: IndexSettings) ->
     return {key: result.length_controlled_win_rate for (key, _), result in zip(data, fitted, strict=True)}
 
 
-def _length_comparison(c: Comparison) -> LengthComparison | None:
+def _length_comparison(c: LoadedComparison) -> LengthComparison | None:
     """Per-prompt preferences with both output lengths, for prompts whose outputs are known."""
     ids, preferences = per_prompt_preferences(c.judgments)
     known = [i for i, pid in enumerate(ids) if pid in c.baseline_outputs and pid in c.candidate_outputs]
@@ -329,10 +337,10 @@ def _length_comparison(c: Comparison) -> LengthComparison | None:
     )
 
 
-def _deduplicated(comparisons: list[Comparison]) -> list[Comparison]:
+def _deduplicated(comparisons: list[LoadedComparison]) -> list[LoadedComparison]:
     """The same judge on the same pair in two folders (people rating both the rouge and the GPT
     run of a pair): keep the one with most judgments, so no rating counts twice."""
-    best: dict[tuple[str, str, str, str], Comparison] = {}
+    best: dict[tuple[str, str, str, str], LoadedComparison] = {}
     for c in comparisons:
         key = (c.eval_set, c.baseline, c.candidate, c.judge)
         if key not in best or len(c.judgments) > len(best[key].judgments):
@@ -360,7 +368,7 @@ class _Loader:
             self._outputs[key] = found
         return self._outputs[key]
 
-    def run(self, run: RunFolder) -> list[Comparison]:
+    def run(self, run: RunFolder) -> list[LoadedComparison]:
         manifest = run.manifest()
         outputs_b, outputs_c = self.outputs(run, manifest.baseline), self.outputs(run, manifest.candidate)
         stored = read_records(run.judgments, Judgment)
@@ -372,7 +380,7 @@ class _Loader:
                 continue
             summary, from_disk = self.summary(run, manifest, judge, current, (outputs_b, outputs_c))
             found.append(
-                Comparison(
+                LoadedComparison(
                     path=run.path,
                     eval_set=manifest.eval_set,
                     baseline=manifest.baseline.name,
@@ -465,7 +473,7 @@ def _reason(exc: Exception) -> str:
     return first_error(exc) if isinstance(exc, ValidationError) else str(exc)
 
 
-def comparisons_of_pair(index: ResultsIndex, comparison: Comparison) -> Iterable[Comparison]:
+def comparisons_of_pair(index: ResultsIndex, comparison: LoadedComparison) -> Iterable[LoadedComparison]:
     """Every comparison (any judge) of the same two models on the same eval set."""
     pair = {comparison.baseline, comparison.candidate}
     return [

@@ -9,13 +9,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from alpaca_bench.explorer import OUTCOMES, ExplorerRow, Verdict, explorer_rows, filter_rows
 from alpaca_bench.health import counts_text, graded, truncation_text
-from alpaca_bench.results_index import Comparison, ResultsIndex
 
-from .choices import has_results
-from .context import PageContext
-from .render import escape_markdown, heading, percent, plain
+from ._choices import has_results
+from ._context import PageContext
+from ._explorer import OUTCOMES, ExplorerRow, ShownVerdict, explorer_rows, filter_rows
+from ._index import LoadedComparison, ResultsIndex
+from ._render import escape_markdown, heading, percent, plain
 
 PAGE_SIZE = 10
 FLAG_FILTERS = {"any": None, "flagged only": True, "not flagged": False}
@@ -39,20 +39,22 @@ def render(ctx: PageContext) -> None:
         _prompt(row, comparison)
 
 
-def _choose(index: ResultsIndex) -> Comparison:
+def _choose(index: ResultsIndex) -> LoadedComparison:
     """A comparison, preselected from `?comparison=KEY` when the link carries one."""
     keys = [c.key for c in index.comparisons]
     labels = {c.key: c.label for c in index.comparisons}
     wanted = str(st.query_params.get("comparison", ""))
     start = keys.index(wanted) if wanted in keys else 0
     key = str(
-        st.selectbox("Comparison", keys, index=start, format_func=labels.__getitem__, key="ex_comparison")
+        st.selectbox(
+            "LoadedComparison", keys, index=start, format_func=labels.__getitem__, key="ex_comparison"
+        )
     )
     st.query_params["comparison"] = key
     return index.comparison(key)
 
 
-def _summary(c: Comparison) -> None:
+def _summary(c: LoadedComparison) -> None:
     s = c.summary
     cols = st.columns(5)
     cols[0].metric("Win rate", percent(s.win_rate))
@@ -73,7 +75,7 @@ def _summary(c: Comparison) -> None:
 def _filtered(rows: list[ExplorerRow]) -> list[ExplorerRow]:
     left, middle, right = st.columns(3)
     categories = left.multiselect("Category", sorted({r.category for r in rows}), key="ex_categories")
-    outcomes = middle.multiselect("Verdict", list(OUTCOMES), key="ex_outcomes")
+    outcomes = middle.multiselect("ShownVerdict", list(OUTCOMES), key="ex_outcomes")
     flagged = right.radio("Gaming flags", list(FLAG_FILTERS), horizontal=True, key="ex_flagged")
     search = st.text_input("Search prompts and outputs", key="ex_search")
     return filter_rows(
@@ -85,7 +87,7 @@ def _filtered(rows: list[ExplorerRow]) -> list[ExplorerRow]:
     )
 
 
-def _prompt(row: ExplorerRow, c: Comparison) -> None:
+def _prompt(row: ExplorerRow, c: LoadedComparison) -> None:
     with st.container(border=True):
         st.text(
             f"{row.prompt_id} · {row.category} · {row.outcome}"
@@ -109,7 +111,7 @@ def _prompt(row: ExplorerRow, c: Comparison) -> None:
             st.dataframe(_ratings(row.human), hide_index=True)
 
 
-def _verdicts(title: str, verdicts: list[Verdict]) -> None:
+def _verdicts(title: str, verdicts: list[ShownVerdict]) -> None:
     if not verdicts:
         st.caption(escape_markdown(f"{title}: not judged"))
         return
@@ -124,7 +126,7 @@ def _verdicts(title: str, verdicts: list[Verdict]) -> None:
                 st.text(v.raw)
 
 
-def _ratings(verdicts: list[Verdict]) -> pd.DataFrame:
+def _ratings(verdicts: list[ShownVerdict]) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {

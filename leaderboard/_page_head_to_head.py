@@ -6,8 +6,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from .choices import eval_set_and_judge, has_results
-from .context import PageContext
+from ._choices import eval_set_and_judge, has_results
+from ._context import PageContext
 
 
 def render(ctx: PageContext) -> None:

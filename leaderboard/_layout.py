@@ -9,19 +9,19 @@ import streamlit as st
 
 from alpaca_bench.errors import AlpacaBenchError
 
-from . import page_battle, page_explorer, page_head_to_head, page_judges, page_leaderboard
-from .context import PageContext
-from .render import escape_markdown
-from .settings import app_settings
+from . import _page_battle, _page_explorer, _page_head_to_head, _page_judges, _page_leaderboard
+from ._context import PageContext
+from ._render import escape_markdown
+from ._settings import app_settings
 
 Page = Callable[[PageContext], None]
 
 PAGES: dict[str, Page] = {
-    "Leaderboard": page_leaderboard.render,
-    "Head-to-head": page_head_to_head.render,
-    "Explorer": page_explorer.render,
-    "Judges": page_judges.render,
-    "Battle": page_battle.render,
+    "Leaderboard": _page_leaderboard.render,
+    "Head-to-head": _page_head_to_head.render,
+    "Explorer": _page_explorer.render,
+    "Judges": _page_judges.render,
+    "Battle": _page_battle.render,
 }
 
 

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from alpaca_bench.battle import Arena, load_battle_config
 from alpaca_bench.errors import InputError
-from alpaca_bench.results_index import Fingerprint, ResultsIndex, results_fingerprint
+from alpaca_bench.judges.human import Arena, load_battle_config
+
+from ._index import Fingerprint, ResultsIndex, results_fingerprint
 
 
 @st.cache_resource(max_entries=4, show_spinner="Reading the results folder…")

@@ -8,7 +8,7 @@ from pathlib import Path
 from alpaca_bench.errors import InputError
 from alpaca_bench.store import open_run
 
-from .session import Progress, RatingSession
+from ._session import Progress, RatingSession
 
 
 def rate_in_terminal(run_dir: str | Path, rater: str, *, seed: int = 0, limit: int | None = None) -> Progress:
@@ -22,7 +22,7 @@ def rate_in_terminal(run_dir: str | Path, rater: str, *, seed: int = 0, limit: i
         raise InputError("no pairs to rate: the run holds no two different outputs for any prompt", run.path)
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise InputError("rating needs an interactive terminal (over ssh, use ssh -t)")
-    from .app import RatingApp
+    from ._app import RatingApp
 
     error = RatingApp(session).run()
     if error is not None:

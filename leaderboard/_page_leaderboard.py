@@ -6,11 +6,11 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from alpaca_bench.results_index import ResultsIndex, Row
 from alpaca_bench.store import sanitize_name
 
-from .choices import eval_set_and_judge, has_results
-from .context import PageContext
+from ._choices import eval_set_and_judge, has_results
+from ._context import PageContext
+from ._index import ResultsIndex, Row
 
 ALL_MODELS = "All models (Bradley–Terry ratings)"
 PERCENT_COLUMNS = ("win_rate", "ci_low", "ci_high", "lc_win_rate")

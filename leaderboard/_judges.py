@@ -16,9 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from .records import HUMAN, Judgment
-from .results_index import ResultsIndex
-from .stats import agreement, match_judgments, per_prompt_preferences, position_consistency_of
+from alpaca_bench.records import HUMAN, Judgment
+from alpaca_bench.stats import agreement, match_judgments, per_prompt_preferences, position_consistency_of
+
+from ._index import ResultsIndex
 
 Row = dict[str, Any]
 LENGTH_BINS = 10
