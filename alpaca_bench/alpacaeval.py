@@ -22,7 +22,7 @@ from typing import Any
 
 from .errors import InputError
 from .files import atomic_write_json, read_json_rows
-from .records import JudgeInfo, Judgment, Prompt, Verdict, stable_hash
+from .records import JudgeIdentity, Judgment, Prompt, Verdict, stable_hash
 
 REQUIRED = ("instruction", "output_1", "output_2", "generator_1", "generator_2", "preference")
 DEFAULT_JUDGE = "alpaca-eval"
@@ -102,7 +102,7 @@ def annotations_to_judgments(
                 prompt_id=prompt_id,
                 baseline=baseline,
                 candidate=candidate,
-                judge=JudgeInfo(name=judge or str(row.get("annotator") or DEFAULT_JUDGE)),
+                judge=JudgeIdentity(name=judge or str(row.get("annotator") or DEFAULT_JUDGE)),
                 first_shown="baseline",
                 verdict=verdict_of(preference),
                 preference=preference,

@@ -23,15 +23,15 @@ from .generation import GenerationRun, generate_async
 from .judges import DEFAULT_JUDGE, Judge, JudgeResult, PairTask, load_judge
 from .models.base import ModelBackend, load_backend
 from .progress import progress_bar
-from .records import ComparisonSummary, JudgeInfo, Judgment, Position, Prompt, stable_hash
+from .records import ComparisonSummary, JudgeIdentity, Judgment, Position, Prompt, stable_hash
 from .settings import CompareSettings
 from .store import (
     GenerationStore,
-    JudgeSpec,
     ResultsRoot,
     RunFolder,
+    RunJudge,
     RunManifest,
-    SideInfo,
+    RunSide,
     open_run,
     pair_hash,
 )
@@ -126,9 +126,9 @@ class Comparison:
         )
         manifest = RunManifest(
             eval_set=self.eval_set.name,
-            baseline=SideInfo(name=baseline.model, spec=specs[0], config_hash=baseline.config_hash),
-            candidate=SideInfo(name=candidate.model, spec=specs[1], config_hash=candidate.config_hash),
-            judge=JudgeSpec(
+            baseline=RunSide(name=baseline.model, spec=specs[0], config_hash=baseline.config_hash),
+            candidate=RunSide(name=candidate.model, spec=specs[1], config_hash=candidate.config_hash),
+            judge=RunJudge(
                 name=self.judge.name,
                 spec=self.settings.judge,
                 template=self.settings.judge_options.template,
@@ -177,7 +177,7 @@ class Comparison:
             prompt_id=prompt.id,
             baseline=self.names[0],
             candidate=self.names[1],
-            judge=JudgeInfo(name=self.judge.name, config_hash=stable_hash(self.judge.identity())),
+            judge=JudgeIdentity(name=self.judge.name, config_hash=stable_hash(self.judge.identity())),
             verdict=result.verdict,
             raw=result.raw,
             usage=result.usage,

@@ -126,7 +126,11 @@ class Generation(Record):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-class JudgeInfo(BaseModel):
+class JudgeIdentity(BaseModel):
+    """Who gave a judgment, as recorded on it: the judge's name and the hash of its settings
+    (model, template, decoding). A judge's *spec* is the string that loads it (`openai:gpt-4o`);
+    its *settings* are `JudgeOptions`."""
+
     model_config = ConfigDict(extra="forbid")
 
     name: str
@@ -143,7 +147,7 @@ class Judgment(Record):
     prompt_id: str
     baseline: str
     candidate: str
-    judge: JudgeInfo
+    judge: JudgeIdentity
     first_shown: Position
     verdict: Verdict
     preference: float | None = Field(default=None, ge=0.0, le=1.0)

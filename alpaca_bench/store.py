@@ -112,7 +112,7 @@ def judgment_key(value: dict[str, Any]) -> tuple[Any, ...]:
     )
 
 
-class SideInfo(BaseModel):
+class RunSide(BaseModel):
     """One compared model: its results name, the spec it came from, which outputs it used."""
 
     model_config = ConfigDict(extra="allow")
@@ -122,7 +122,10 @@ class SideInfo(BaseModel):
     config_hash: str
 
 
-class JudgeSpec(BaseModel):
+class RunJudge(BaseModel):
+    """The judge a run was made with, as its manifest records it: the spec it was loaded from,
+    its template and the hash of its identity (see `records.JudgeIdentity`)."""
+
     model_config = ConfigDict(extra="allow")
 
     name: str
@@ -138,9 +141,9 @@ class RunManifest(BaseModel):
 
     kind: str = "comparison"
     eval_set: str
-    baseline: SideInfo
-    candidate: SideInfo
-    judge: JudgeSpec
+    baseline: RunSide
+    candidate: RunSide
+    judge: RunJudge
     seed: int = 0
     both_orders: bool = False
     eval_set_source: str = ""
@@ -165,7 +168,7 @@ class RunFolder:
         except ValidationError as exc:
             raise InputError(f"invalid run manifest: {first_error(exc)}", self.manifest_path) from None
 
-    def outputs(self, side: SideInfo) -> dict[str, Generation]:
+    def outputs(self, side: RunSide) -> dict[str, Generation]:
         """The generations a side of this run was judged on, by prompt id."""
         return GenerationStore(self.eval_dir / "models" / sanitize_name(side.name)).load(side.config_hash)
 

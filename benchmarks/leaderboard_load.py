@@ -24,14 +24,14 @@ import numpy as np
 from alpaca_bench.evalsets import EvalSet
 from alpaca_bench.files import JsonlLog
 from alpaca_bench.leaderboard import IndexSettings, ResultsIndex
-from alpaca_bench.records import Generation, JudgeInfo, Judgment, Prompt, Usage, stable_hash
+from alpaca_bench.records import Generation, JudgeIdentity, Judgment, Prompt, Usage, stable_hash
 from alpaca_bench.store import (
     GenerationStore,
-    JudgeSpec,
     ResultsRoot,
     RunFolder,
+    RunJudge,
     RunManifest,
-    SideInfo,
+    RunSide,
     pair_hash,
 )
 from alpaca_bench.summary import summarize_run
@@ -60,9 +60,9 @@ def build(root: Path, n_models: int, n_prompts: int, seed: int = 0) -> None:
         run.write_manifest(
             RunManifest(
                 eval_set=EVAL_SET,
-                baseline=SideInfo(name=baseline, config_hash=_config(baseline)),
-                candidate=SideInfo(name=candidate, config_hash=_config(candidate)),
-                judge=JudgeSpec(name=JUDGE, config_hash="synthetic"),
+                baseline=RunSide(name=baseline, config_hash=_config(baseline)),
+                candidate=RunSide(name=candidate, config_hash=_config(candidate)),
+                judge=RunJudge(name=JUDGE, config_hash="synthetic"),
                 n_prompts=n_prompts,
             )
         )
@@ -116,7 +116,7 @@ def _judgment(
         prompt_id=prompt_id,
         baseline=baseline,
         candidate=candidate,
-        judge=JudgeInfo(name=JUDGE, config_hash="synthetic"),
+        judge=JudgeIdentity(name=JUDGE, config_hash="synthetic"),
         first_shown=first,
         verdict=verdict,
         preference=preference,

@@ -45,7 +45,7 @@ from alpaca_bench.store import (
     ResultsRoot,
     RunFolder,
     RunManifest,
-    SideInfo,
+    RunSide,
     sanitize_name,
 )
 from alpaca_bench.summary import summarize_run
@@ -356,7 +356,7 @@ class _Loader:
     settings: IndexSettings
     _outputs: dict[tuple[Path, str], dict[str, Generation]] = field(default_factory=dict)
 
-    def outputs(self, run: RunFolder, side: SideInfo) -> dict[str, Generation]:
+    def outputs(self, run: RunFolder, side: RunSide) -> dict[str, Generation]:
         """What `GenerationStore.load` returns (the first output per prompt under the config)."""
         folder = run.eval_dir / "models" / sanitize_name(side.name)
         key = (folder, side.config_hash)

@@ -6,7 +6,7 @@ import pytest
 from alpaca_bench.cache import CallCache
 from alpaca_bench.errors import InputError
 from alpaca_bench.files import JsonlLog, atomic_write_json
-from alpaca_bench.records import JudgeInfo, Judgment
+from alpaca_bench.records import JudgeIdentity, Judgment
 from alpaca_bench.store import ResultsRoot, RunFolder, sanitize_name
 
 
@@ -59,7 +59,7 @@ def _append_many(path, worker):
                 prompt_id=f"p{i}",
                 baseline="a",
                 candidate="b",
-                judge=JudgeInfo(name="j"),
+                judge=JudgeIdentity(name="j"),
                 first_shown="baseline",
                 verdict="tie",
                 preference=0.5,

@@ -44,7 +44,7 @@ from alpaca_bench.records import (
     HUMAN,
     Generation,
     GenerationConfig,
-    JudgeInfo,
+    JudgeIdentity,
     Judgment,
     Position,
     Prompt,
@@ -52,11 +52,11 @@ from alpaca_bench.records import (
 )
 from alpaca_bench.store import (
     GenerationStore,
-    JudgeSpec,
     ResultsRoot,
     RunFolder,
+    RunJudge,
     RunManifest,
-    SideInfo,
+    RunSide,
     pair_hash,
     sanitize_name,
 )
@@ -339,14 +339,14 @@ class Arena:
     def _run_folder(self, baseline: str, candidate: str, outputs: dict[str, Generation]) -> RunFolder:
         run = RunFolder(self.root.run_dir(EVAL_SET, baseline, candidate, HUMAN))
         sides = [
-            SideInfo(name=name, spec=self.config.spec(name), config_hash=outputs[name].config_hash)
+            RunSide(name=name, spec=self.config.spec(name), config_hash=outputs[name].config_hash)
             for name in (baseline, candidate)
         ]
         manifest = RunManifest(
             eval_set=EVAL_SET,
             baseline=sides[0],
             candidate=sides[1],
-            judge=JudgeSpec(name=HUMAN, spec="battle"),
+            judge=RunJudge(name=HUMAN, spec="battle"),
             eval_set_source=str(self.prompts_path),
         )
         run.write_manifest(manifest)
@@ -361,7 +361,7 @@ def _judgment(battle: Battle, vote: Vote, rater: str, baseline: str, candidate: 
         prompt_id=battle.prompt.id,
         baseline=baseline,
         candidate=candidate,
-        judge=JudgeInfo(name=HUMAN),
+        judge=JudgeIdentity(name=HUMAN),
         verdict={"A": "A>B", "B": "B>A"}.get(vote, "tie"),
         raw={"source": "battle", "vote": vote},
         rater=rater,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from alpaca_bench.errors import InputError
-from alpaca_bench.records import HUMAN, JudgeInfo, Judgment, Verdict
+from alpaca_bench.records import HUMAN, JudgeIdentity, Judgment, Verdict
 from alpaca_bench.store import RunFolder
 
 from ._pairs import RatingPair, rating_pairs
@@ -99,7 +99,7 @@ class RatingSession:
             prompt_id=pair.prompt.id,
             baseline=self._names[0],
             candidate=self._names[1],
-            judge=JudgeInfo(name=HUMAN),
+            judge=JudgeIdentity(name=HUMAN),
             rater=self.rater,
             verdict=meaning.verdict,
             flagged=meaning.flagged,

@@ -21,7 +21,7 @@ import pytest
 from test_rate_fixtures import make_run, outputs
 
 from alpaca_bench.judges.human import agreement_report
-from alpaca_bench.records import JudgeInfo, Judgment, Position
+from alpaca_bench.records import JudgeIdentity, Judgment, Position
 from alpaca_bench.stats import Agreement
 from alpaca_bench.store import RunFolder, pair_hash
 
@@ -52,7 +52,7 @@ def _judgment(
         prompt_id=prompt_id,
         baseline="zebra-7b",
         candidate="okapi-13b",
-        judge=JudgeInfo(name=judge),
+        judge=JudgeIdentity(name=judge),
         rater=rater,
         first_shown=first_shown,
         verdict="tie" if preference == T else ("A>B" if first_better > T else "B>A"),

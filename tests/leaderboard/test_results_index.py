@@ -17,7 +17,7 @@ from alpaca_bench.leaderboard import (
     read_records,
     results_fingerprint,
 )
-from alpaca_bench.records import ComparisonSummary, JudgeInfo, Judgment
+from alpaca_bench.records import ComparisonSummary, JudgeIdentity, Judgment
 from alpaca_bench.stats import (
     bradley_terry_from_judgments,
     comparisons_from_judgments,
@@ -183,7 +183,9 @@ def test_fingerprint_changes_with_a_new_judgment(lb_results, tmp_path):
     before = results_fingerprint(root)
     assert any(path.endswith("summary.json") for path, _, _ in before)
     run = RunFolder(root / "demo" / "a__vs__b" / "rouge")
-    judgment = run.load_judgments()[0].model_copy(update={"judge": JudgeInfo(name="someone"), "rater": "x"})
+    judgment = run.load_judgments()[0].model_copy(
+        update={"judge": JudgeIdentity(name="someone"), "rater": "x"}
+    )
     run.add_judgment(judgment)
     assert results_fingerprint(root) != before
     assert results_fingerprint(root) == results_fingerprint(root)

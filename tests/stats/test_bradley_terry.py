@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.stats import spearmanr
 
-from alpaca_bench.records import JudgeInfo, Judgment
+from alpaca_bench.records import JudgeIdentity, Judgment
 from alpaca_bench.stats import bradley_terry, bradley_terry_from_judgments
 
 
@@ -101,7 +101,7 @@ def test_from_judgment_records_skips_unscored():
                     prompt_id=f"p{i}",
                     baseline="base",
                     candidate=candidate,
-                    judge=JudgeInfo(name="j"),
+                    judge=JudgeIdentity(name="j"),
                     first_shown="baseline",
                     verdict="B>A" if pref else "A>B",
                     preference=pref,

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from alpaca_bench.records import JudgeInfo, Judgment
+from alpaca_bench.records import JudgeIdentity, Judgment
 from alpaca_bench.stats import (
     agreement,
     cohen_kappa,
@@ -55,7 +55,7 @@ def make(prompt, pref, first="baseline", judge="gpt", rater=None):
         prompt_id=prompt,
         baseline="base",
         candidate="cand",
-        judge=JudgeInfo(name=judge),
+        judge=JudgeIdentity(name=judge),
         first_shown=first,
         verdict="unscored" if pref is None else "tie" if pref == 0.5 else "B>A" if pref > 0.5 else "A>B",
         preference=pref,

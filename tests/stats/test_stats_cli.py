@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from alpaca_bench.alpacaeval import judgments_to_annotations, write_annotations
-from alpaca_bench.records import Generation, JudgeInfo, Judgment, Prompt, stable_hash
-from alpaca_bench.store import GenerationStore, JudgeSpec, ResultsRoot, RunFolder, RunManifest, SideInfo
+from alpaca_bench.records import Generation, JudgeIdentity, Judgment, Prompt, stable_hash
+from alpaca_bench.store import GenerationStore, ResultsRoot, RunFolder, RunJudge, RunManifest, RunSide
 
 EVAL_SET = "demo"
 REQUIRED = {
@@ -53,9 +53,9 @@ def make_run(root: Path, candidate: str, skill: float, seed: int, judge: str = "
     run = RunFolder(results.run_dir(EVAL_SET, "base", candidate, judge))
     manifest = RunManifest(
         eval_set=EVAL_SET,
-        baseline=SideInfo(name="base", config_hash=config_hash),
-        candidate=SideInfo(name=candidate, config_hash=config_hash),
-        judge=JudgeSpec(name=judge),
+        baseline=RunSide(name="base", config_hash=config_hash),
+        candidate=RunSide(name=candidate, config_hash=config_hash),
+        judge=RunJudge(name=judge),
         both_orders=True,
     )
     run.write_manifest(manifest)
@@ -73,7 +73,7 @@ def make_run(root: Path, candidate: str, skill: float, seed: int, judge: str = "
                     prompt_id=pid,
                     baseline="base",
                     candidate=candidate,
-                    judge=JudgeInfo(name=judge),
+                    judge=JudgeIdentity(name=judge),
                     first_shown=order,
                     verdict="unscored" if pref is None else "tie" if pref == 0.5 else "B>A",
                     preference=pref,

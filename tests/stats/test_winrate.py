@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats as scipy_stats
 
-from alpaca_bench.records import JudgeInfo, Judgment
+from alpaca_bench.records import JudgeIdentity, Judgment
 from alpaca_bench.stats import (
     bootstrap_ci,
     bootstrap_means,
@@ -32,7 +32,7 @@ def judgment(
         prompt_id=prompt,
         baseline="b",
         candidate=candidate,
-        judge=JudgeInfo(name="j"),
+        judge=JudgeIdentity(name="j"),
         first_shown=first,
         verdict=verdict,
         preference=preference,
@@ -171,7 +171,7 @@ def test_per_prompt_means_match_a_naive_loop():
     import random
     from collections import defaultdict
 
-    from alpaca_bench.records import JudgeInfo, Judgment
+    from alpaca_bench.records import JudgeIdentity, Judgment
     from alpaca_bench.stats import per_prompt_preferences
 
     rng = random.Random(3)
@@ -180,7 +180,7 @@ def test_per_prompt_means_match_a_naive_loop():
             prompt_id=f"p{rng.randrange(40):02d}",
             baseline="a",
             candidate="b",
-            judge=JudgeInfo(name="j"),
+            judge=JudgeIdentity(name="j"),
             first_shown=rng.choice(["baseline", "candidate"]),
             verdict="tie",
             preference=rng.choice([None, 0.0, 0.25, 0.5, 1.0, rng.random()]),
