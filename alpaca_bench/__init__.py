@@ -28,6 +28,7 @@ from .records import (
     Prompt,
     Usage,
 )
+from .registry import lazy_attributes
 from .store import ResultsRoot, RunFolder, open_run
 
 if TYPE_CHECKING:  # what the lazy names are, for the type checker
@@ -48,13 +49,7 @@ _LAZY = {
     "summarize_run": "summary",
 }
 
-
-def __getattr__(name: str) -> object:
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, _LAZY)
 
 
 __all__ = [

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+from collections.abc import Callable
 from importlib import metadata
 from typing import Generic, TypeVar
 
@@ -78,3 +79,18 @@ class LazyRegistry(Generic[F]):
 def _origin(point: metadata.EntryPoint) -> str:
     dist = point.dist
     return f"{dist.name} {dist.version}" if dist is not None else "an unknown distribution"
+
+
+def lazy_attributes(package: str, names: dict[str, str]) -> Callable[[str], object]:
+    """A module `__getattr__` that imports `package.<names[name]>` the first time `name` is read.
+
+    Curated `__init__` modules use it for exports whose modules are heavy (statistics, Textual,
+    model backends), so that importing the package, and starting the CLI, stays fast. They also
+    import those names under `TYPE_CHECKING`, so the type checker sees the real types."""
+
+    def __getattr__(name: str) -> object:
+        if name in names:
+            return getattr(importlib.import_module(f".{names[name]}", package), name)
+        raise AttributeError(f"module {package!r} has no attribute {name!r}")
+
+    return __getattr__

@@ -8,6 +8,8 @@ Importing this package imports neither streamlit nor the statistics; names load 
 
 from typing import TYPE_CHECKING
 
+from alpaca_bench.registry import lazy_attributes
+
 from ._launch import app_path, serve, streamlit_command
 from ._settings import AppSettings, app_settings
 
@@ -46,13 +48,7 @@ _LAZY = {
     "position_consistency_rows": "_judges",
 }
 
-
-def __getattr__(name: str) -> object:
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, _LAZY)
 
 
 __all__ = [

@@ -155,6 +155,16 @@ OTHER = [
         id="unknown-judge",
     ),
     pytest.param(
+        ["compare", "mock:a", "mock:b", "--judge-price", "cheap", "--output-dir", "{out}"],
+        "cheap",
+        id="bad-judge-price",
+    ),
+    pytest.param(
+        ["compare", "mock:a", "mock:b", "--eval-set", "demo", "--temperature", "-1", "--output-dir", "{out}"],
+        "--temperature",
+        id="bad-temperature",
+    ),
+    pytest.param(
         [
             "compare",
             "mock:a",

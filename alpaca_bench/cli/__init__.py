@@ -97,6 +97,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 for --help
         return int(exc.code or 0)
+    except AlpacaBenchError as exc:  # a flag's own parser (e.g. --judge-price) found it wrong
+        return _error(exc)
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
@@ -105,14 +107,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.handler(args)
         return code
     except AlpacaBenchError as exc:
-        print(f"alpaca-bench: error: {redact(str(exc))}", file=sys.stderr)
-        return exc.exit_code
+        return _error(exc)
     except KeyboardInterrupt:
         print(
             "alpaca-bench: interrupted; progress is saved, re-run the same command to resume",
             file=sys.stderr,
         )
         return 130
+
+
+def _error(exc: AlpacaBenchError) -> int:
+    print(f"alpaca-bench: error: {redact(str(exc))}", file=sys.stderr)
+    return exc.exit_code
 
 
 def run() -> None:

@@ -13,9 +13,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ..datagen import DATAGEN_DECODING
+from ..datagen import DATAGEN_DECODING, DatagenConfig
 from ..errors import InputError
-from .flags import FlagTable
+from ..pricing import parse_price
+from .flags import Flag, FlagTable
 from .options import (
     GENERATION_FLAGS,
     SPEC_HELP,
@@ -81,6 +82,43 @@ DATAGEN_GENERATION_FLAGS = FlagTable(
 )
 
 
+DATAGEN_FLAGS = FlagTable(
+    "datagen",
+    (
+        Flag("--examples-per-prompt", "examples_per_prompt", "example tasks shown", {"type": positive_int}),
+        Flag(
+            "--machine-examples",
+            "machine_examples",
+            "how many of those come from tasks already kept (0: seeds only)",
+            {"type": int, "metavar": "N"},
+        ),
+        Flag("--tasks-per-request", "tasks_per_request", "new tasks asked for", {"type": positive_int}),
+        Flag("--format", "format", "answer layout: numbered or json", {"metavar": "{numbered,json}"}),
+        Flag(
+            "--similarity-threshold",
+            "similarity_threshold",
+            "keep an instruction only if its ROUGE-L F1 with each seed and kept one is ≤ this",
+            {"metavar": "F"},
+        ),
+        Flag("--max-cost", "max_cost", "stop before spending more than this many USD", {"type": float}),
+        Flag(
+            "--price",
+            "price",
+            "IN,OUT USD per million tokens (default: known OpenAI prices; others 0)",
+            {"type": parse_price, "metavar": "IN,OUT"},
+        ),
+        Flag(
+            "--patience",
+            "patience",
+            "give up (exit 3) after this many requests in a row add no task",
+            {"type": positive_int, "metavar": "N"},
+        ),
+    ),
+)
+_PROMPTING = ("examples_per_prompt", "machine_examples", "tasks_per_request", "format")
+_KEEPING = ("similarity_threshold", "max_cost", "price", "patience")
+
+
 def _add_generate_options(parser: argparse.ArgumentParser) -> None:
     main = parser.add_argument_group("what to generate (required unless a subcommand is given)")
     main.add_argument(
@@ -95,56 +133,9 @@ def _add_generate_options(parser: argparse.ArgumentParser) -> None:
         "--output", type=Path, metavar="FILE", help="output .jsonl (Alpaca fields; appended, resumable)"
     )
     prompt = parser.add_argument_group("prompting")
-    prompt.add_argument(
-        "--examples-per-prompt",
-        type=positive_int,
-        metavar="N",
-        default=3,
-        help="example tasks shown (default 3)",
-    )
-    prompt.add_argument(
-        "--machine-examples",
-        type=int,
-        metavar="N",
-        default=0,
-        help="how many of those come from tasks already kept (default 0: seeds only)",
-    )
-    prompt.add_argument(
-        "--tasks-per-request",
-        type=positive_int,
-        metavar="N",
-        default=20,
-        help="new tasks asked for (default 20)",
-    )
-    prompt.add_argument(
-        "--format",
-        default="numbered",
-        metavar="{numbered,json}",
-        help="answer layout: numbered (default) or json",
-    )
+    DATAGEN_FLAGS.add(prompt, DatagenConfig, _PROMPTING)
     DATAGEN_GENERATION_FLAGS.add(prompt, DATAGEN_DECODING)
-    keep = parser.add_argument_group("filtering and cost")
-    keep.add_argument(
-        "--similarity-threshold",
-        default="0.7",
-        metavar="F",
-        help="keep an instruction only if its ROUGE-L F1 with each seed and kept one is ≤ this (default 0.7)",
-    )
-    keep.add_argument(
-        "--max-cost", type=float, metavar="USD", help="stop before spending more than this many USD"
-    )
-    keep.add_argument(
-        "--price",
-        metavar="IN,OUT",
-        help="IN,OUT USD per million tokens (default: known OpenAI prices; others 0)",
-    )
-    keep.add_argument(
-        "--patience",
-        type=positive_int,
-        metavar="N",
-        default=50,
-        help="give up (exit 3) after this many requests in a row add no task (default 50)",
-    )
+    DATAGEN_FLAGS.add(parser.add_argument_group("filtering and cost"), DatagenConfig, _KEEPING)
     add_service_options(parser)
     add_placement_options(parser, "local models (hf:, vllm:)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
@@ -192,24 +183,17 @@ def _require(args: argparse.Namespace) -> None:
 
 
 def handle_generate(args: argparse.Namespace) -> int:
-    from ..datagen import DatagenConfig, generate_tasks
-    from ..pricing import parse_price
+    from ..datagen import generate_tasks
 
     _require(args)
-    config = DatagenConfig(
+    config = DATAGEN_FLAGS.build(
+        DatagenConfig,
+        args,
         seed_tasks=args.seed_tasks,
         model=args.model,
         num=args.num,
         output=args.output,
-        examples_per_prompt=args.examples_per_prompt,
-        machine_examples=args.machine_examples,
-        tasks_per_request=args.tasks_per_request,
-        format=args.format,
-        similarity_threshold=args.similarity_threshold,
         generation=generation_config(args, DATAGEN_DECODING, DATAGEN_GENERATION_FLAGS),
-        max_cost=args.max_cost,
-        price=parse_price(args.price) if args.price else None,
-        patience=args.patience,
     )
     options = backend_options(args)
     result = generate_tasks(config, options, call_cache(args), show_progress=not args.no_progress)

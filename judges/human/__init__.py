@@ -8,6 +8,8 @@ agreement report (statistics) load on first use, so importing this package stays
 
 from typing import TYPE_CHECKING
 
+from alpaca_bench.registry import lazy_attributes
+
 from ._pairs import RatingPair, first_shown_for, rating_pairs, run_eval_set
 from ._session import CHOICES, Choice, ChoiceMeaning, Progress, RatingSession
 from ._terminal import rate_in_terminal
@@ -42,13 +44,7 @@ _LAZY = {
     "agreement_report": "_agreement",
 }
 
-
-def __getattr__(name: str) -> object:
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, _LAZY)
 
 
 __all__ = [
