@@ -7,6 +7,9 @@ from pathlib import Path
 import yaml
 
 from alpaca_bench.cli import build_parser
+from alpaca_bench.cli.compare import settings_from
+from alpaca_bench.cli.gate import GATE_FLAGS
+from alpaca_bench.settings import GateSettings
 
 WORKFLOW = Path(__file__).resolve().parents[1] / "examples" / "github" / "alpaca-bench-gate.yml"
 
@@ -18,5 +21,7 @@ def test_workflow_gate_command_parses():
     argv = shlex.split(command)
     assert argv[0] == "alpaca-bench"
     args = build_parser().parse_args(argv[1:])
-    assert args.command == "gate" and args.both_orders and args.margin == 0.02
-    assert args.judge == "openai:gpt-4o-mini"
+    assert args.command == "gate"
+    settings = settings_from(args)
+    assert settings.both_orders and settings.judge == "openai:gpt-4o-mini"
+    assert GATE_FLAGS.build(GateSettings, args).margin == 0.02

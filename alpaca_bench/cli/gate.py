@@ -69,7 +69,7 @@ def register(subparsers: Any) -> None:
 def handle(args: argparse.Namespace) -> int:
     from ..gate import gate_compare, gate_run
 
-    settings = GateSettings(**GATE_FLAGS.given(args))
+    settings = GATE_FLAGS.build(GateSettings, args)
     if args.run_dir is not None:
         if args.baseline or args.candidate:
             raise InputError("give either RUN_DIR or --baseline/--candidate, not both")
