@@ -21,7 +21,7 @@ from .errors import InputError, ServiceError
 from .evalsets import EvalSet, load_eval_set
 from .generation import GenerationRun, generate_async
 from .judges import DEFAULT_JUDGE, Judge, JudgeResult, PairTask, load_judge
-from .models.base import ModelBackend, load_backend
+from .models._base import ModelBackend, load_backend
 from .progress import progress_bar
 from .records import ComparisonSummary, JudgeIdentity, Judgment, Position, Prompt, stable_hash
 from .settings import CompareSettings

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .comparison import CompareResult, CompareSettings, compare
 from .evalsets import load_eval_set
-from .models.base import BackendOptions
+from .models._base import BackendOptions
 from .records import GenerationConfig
 from .tiny import build_tiny_model
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from .cache import CallCache
 from .evalsets import EvalSet, load_eval_set
-from .models.base import BackendOptions, ChatRequest, ModelBackend, load_backend
-from .models.cached import CachedBackend
+from .models._base import BackendOptions, ChatRequest, ModelBackend, load_backend
+from .models._cached import CachedBackend
 from .progress import progress_bar
 from .prompt_format import user_message
 from .records import Generation, GenerationConfig, Prompt, stable_hash

@@ -21,8 +21,8 @@ from .alpacaeval import annotations_to_judgments, is_annotation_row
 from .errors import InputError
 from .files import JsonlLog, first_error, read_json_rows
 from .records import Judgment
-from .stats.bootstrap import CIMethod
-from .stats.report import ComparisonData, LengthKey, StatsRow, comparisons_from_judgments, stats_rows
+from .stats._bootstrap import CIMethod
+from .stats._report import ComparisonData, LengthKey, StatsRow, comparisons_from_judgments, stats_rows
 from .store import RunFolder
 
 logger = logging.getLogger(__name__)

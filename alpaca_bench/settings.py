@@ -14,7 +14,7 @@ from typing import Literal
 from .errors import InputError
 from .evalsets import EvalSet
 from .judges import DEFAULT_JUDGE, JudgeOptions
-from .models.base import BackendOptions
+from .models._base import BackendOptions
 from .records import GenerationConfig
 
 

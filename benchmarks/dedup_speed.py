@@ -2,7 +2,7 @@
 
 Input: the 175 seed tasks as references, and --num instructions made of the 252 self-instruct
 and 805 AlpacaEval instructions plus perturbed copies of them (dropped, swapped, inserted and
-replaced words, case and punctuation changes: see alpaca_bench.datagen.perturb), shuffled.
+replaced words, case and punctuation changes: see alpaca_bench.datagen._perturb), shuffled.
 
 Reference: the straightforward greedy loop Alpaca's generate_instruction.py runs, with rouge-score
 itself: each instruction is tokenized once with the scorer's tokenizer, scored with
@@ -32,7 +32,7 @@ from pathlib import Path
 from rouge_score import rouge_scorer
 
 from alpaca_bench.datagen import deduplicate
-from alpaca_bench.datagen.perturb import near_duplicates
+from alpaca_bench.datagen._perturb import near_duplicates
 
 DATA = Path(os.environ.get("ALPACA_BENCH_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data"))
 

@@ -38,7 +38,7 @@ from typing import Any
 from sft_throughput import alpaca_rows  # the same 252 tasks as the tiny-model benchmark
 
 from alpaca_bench.sft import build_config, read_metrics
-from alpaca_bench.sft.launch import prepare_run
+from alpaca_bench.sft._launch import prepare_run
 
 WARMUP_STEPS = 1
 # Dense bf16 peak (TFLOP/s, no sparsity) by a substring of torch.cuda.get_device_name().
@@ -74,7 +74,7 @@ def peak_tflops(args: argparse.Namespace, device_name: str) -> float | None:
 @contextlib.contextmanager
 def full_logits() -> Iterator[None]:
     """Make the recipe compute logits at every position, as it did before keeping labelled ones."""
-    from alpaca_bench.sft import train
+    from alpaca_bench.sft import _train as train
 
     saved = train.keeps_selected_logits
     train.keeps_selected_logits = lambda model: False
@@ -85,7 +85,7 @@ def full_logits() -> Iterator[None]:
 
 
 def measure(gguf: Path, data: Path, out: Path, args: argparse.Namespace, packing: bool) -> dict[str, Any]:
-    from alpaca_bench.sft.train import train
+    from alpaca_bench.sft._train import train
 
     overrides = [
         f"max_steps={args.steps + WARMUP_STEPS}",
@@ -145,7 +145,7 @@ def main() -> None:
         gguf = Path(gemma.assemble(root / "gemma-3-270m.Q4_K_M.gguf"))
         data = root / "train.jsonl"
         data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-        from alpaca_bench.models.gguf import resolve_hf_path
+        from alpaca_bench.models._gguf import resolve_hf_path
 
         converted = Path(resolve_hf_path(str(gguf)))  # convert (or find the cached one) before timing
         model_config = json.loads((converted / "config.json").read_text())

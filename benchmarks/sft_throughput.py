@@ -22,8 +22,8 @@ from pathlib import Path
 
 from alpaca_bench.datagen import load_seed_tasks
 from alpaca_bench.sft import build_config, read_metrics
-from alpaca_bench.sft.launch import prepare_run
-from alpaca_bench.sft.train import train
+from alpaca_bench.sft._launch import prepare_run
+from alpaca_bench.sft._train import train
 from alpaca_bench.tiny import build_tiny_model
 
 # Dense bf16 peak FLOP/s by GPU name fragment (vendor data sheets, no sparsity).

@@ -4,7 +4,7 @@ LLM pairwise judges (`openai:`, `hf:`, `vllm:`) read YAML templates; reference j
 `embedding:PATH`) need no model calls; human raters use `alpaca-bench rate`.
 """
 
-from .base import (
+from ._base import (
     DEFAULT_JUDGE,
     VERDICT_P_B,
     Judge,
@@ -15,7 +15,7 @@ from .base import (
     load_judge,
     register_judge,
 )
-from .templates import JudgeTemplate, builtin_templates, load_template
+from ._templates import JudgeTemplate, builtin_templates, load_template
 
 __all__ = [
     "DEFAULT_JUDGE",

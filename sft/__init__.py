@@ -6,17 +6,17 @@ training loop that runs as a single process or as N torchrun processes with ever
 sharded by `fully_shard`. The result is a Hugging Face model folder that `hf:DIR` loads.
 
 Importing this package does not import torch: `run_sft` loads the training code
-(`alpaca_bench.sft.train`) on first use.
+(`alpaca_bench.sft._train`) on first use.
 """
 
 from __future__ import annotations
 
-from .config import LoraSettings, SFTConfig, available_recipes, build_config, validate_recipe
-from .data import AlpacaExample, Sample, load_examples, pack_samples, tokenize_examples
-from .launch import run_sft
-from .metrics import read_metrics
-from .order import DataOrder
-from .result import SFTResult
+from ._config import LoraSettings, SFTConfig, available_recipes, build_config, validate_recipe
+from ._data import AlpacaExample, Sample, load_examples, pack_samples, tokenize_examples
+from ._launch import run_sft
+from ._metrics import read_metrics
+from ._order import DataOrder
+from ._result import SFTResult
 
 __all__ = [
     "AlpacaExample",

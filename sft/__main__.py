@@ -44,8 +44,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     _configure_logging(args.log_level)
-    from .launch import config_from_run_file
-    from .train import train
+    from ._launch import config_from_run_file
+    from ._train import train
 
     try:
         train(config_from_run_file(args.run_file), resume=args.resume, show_progress=not args.no_progress)

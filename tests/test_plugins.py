@@ -28,7 +28,7 @@ rougeplug = rougeplug:make
 """
 
 JUDGE_PLUGIN = """
-from alpaca_bench.judges.reference import RougeJudge
+from alpaca_bench.judges._reference import RougeJudge
 
 
 def make(spec, options):

@@ -16,7 +16,7 @@ def test_register_a_backend_scheme_with_a_callable():
 
 
 def test_register_a_judge_by_import_path():
-    register_judge("rouge2", "alpaca_bench.judges.reference:RougeJudge")
+    register_judge("rouge2", "alpaca_bench.judges._reference:RougeJudge")
     assert "rouge2" in judge_schemes()
     with pytest.raises(InputError, match="just 'rouge'"):  # the factory itself ran
         load_judge("rouge2")

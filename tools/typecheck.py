@@ -1,7 +1,7 @@
 """One strict mypy run over every package, with the mapped packages under their real names.
 
 `pyproject.toml` maps top-level folders into the package (`judges/` is `alpaca_bench.judges`, and so
-on). mypy finds modules by walking folders, so run on the folders it would check `judges/llm.py`
+on). mypy finds modules by walking folders, so run on the folders it would check `judges/_llm.py`
 as a top-level `judges.llm` and see `alpaca_bench.judges` as a missing module — which strict mode
 with `ignore_missing_imports` then silently types as `Any`. This driver hands mypy every source
 file together with its installed module name, read from the same `package-dir` table setuptools

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..evalsets import load_eval_set, parse_field_map
-from ..models.base import BackendOptions
+from ..models._base import BackendOptions
 from ..pricing import parse_price
 from .flags import Flag, FlagTable
 from .options import (

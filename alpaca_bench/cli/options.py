@@ -9,7 +9,7 @@ from pathlib import Path
 from rich.console import Console
 
 from ..cache import CallCache, NullCache
-from ..models.base import BackendOptions
+from ..models._base import BackendOptions
 from ..records import GenerationConfig
 from .flags import Flag, FlagTable
 

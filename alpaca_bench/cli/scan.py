@@ -14,8 +14,8 @@ from rich.table import Table
 
 from ..errors import InputError
 from ..evalsets import EvalSet, load_eval_set, parse_field_map
-from ..models.base import BackendOptions
-from ..models.file import FileBackend
+from ..models._base import BackendOptions
+from ..models._file import FileBackend
 from ..records import Prompt
 from ..scan import SET_RULES, TEXT_RULES, ScanReport, scan_outputs
 from ..store import RunFolder, RunManifest

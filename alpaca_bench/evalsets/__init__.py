@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ..errors import InputError
-from .base import EvalSet, NamedSet, named_sets, register_eval_set
-from .builtin import register_builtins
-from .local import SUFFIXES, load_hub, load_local, parse_field_map
+from ._base import EvalSet, NamedSet, named_sets, register_eval_set
+from ._builtin import register_builtins
+from ._local import SUFFIXES, load_hub, load_local, parse_field_map
 
 __all__ = [
     "EvalSet",

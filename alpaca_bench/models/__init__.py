@@ -1,6 +1,6 @@
 """Model backends behind one async protocol, chosen by the scheme of a spec string."""
 
-from .base import (
+from ._base import (
     BackendOptions,
     ChatRequest,
     Completion,
@@ -10,9 +10,9 @@ from .base import (
     register_backend,
     split_spec,
 )
-from .cached import CachedBackend
-from .mock import MockBackend
-from .streaming import StreamingBackend, can_stream, stream_text
+from ._cached import CachedBackend
+from ._mock import MockBackend
+from ._streaming import StreamingBackend, can_stream, stream_text
 
 __all__ = [
     "BackendOptions",

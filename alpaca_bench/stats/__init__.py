@@ -5,7 +5,7 @@ Preferences are candidate-centric fractions in [0, 1] with ties at 0.5, one per 
 `per_prompt_preferences` has averaged repeated judgments.
 """
 
-from .agreement import (
+from ._agreement import (
     Agreement,
     MajorityAccuracy,
     agreement,
@@ -16,9 +16,9 @@ from .agreement import (
     position_consistency_of,
     verdict_classes,
 )
-from .bootstrap import CIMethod, bca_interval, bootstrap_ci, bootstrap_means, percentile_interval
-from .bradley_terry import BradleyTerryResult, bradley_terry, bradley_terry_from_judgments
-from .length_control import (
+from ._bootstrap import CIMethod, bca_interval, bootstrap_ci, bootstrap_means, percentile_interval
+from ._bradley_terry import BradleyTerryResult, bradley_terry, bradley_terry_from_judgments
+from ._length_control import (
     LengthComparison,
     LengthControlled,
     LengthModel,
@@ -26,9 +26,9 @@ from .length_control import (
     length_controlled_win_rate,
     length_controlled_win_rates,
 )
-from .report import ComparisonData, StatsRow, comparisons_from_judgments, stats_rows
-from .sample_size import minimum_detectable_effect, power
-from .winrate import (
+from ._report import ComparisonData, StatsRow, comparisons_from_judgments, stats_rows
+from ._sample_size import minimum_detectable_effect, power
+from ._winrate import (
     PreferenceSummary,
     discrete_win_rate,
     outcome_counts,

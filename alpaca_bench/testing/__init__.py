@@ -1,5 +1,15 @@
 """Test doubles that speak real protocols, for alpaca-bench's tests and for users' own CI."""
 
-from .openai_server import HANG_KINDS, Fault, FaultPlan, Reply, ScriptedOpenAIServer
+from ._attacks import VARIANTS, Variant, variant
+from ._openai_server import HANG_KINDS, Fault, FaultPlan, Reply, ScriptedOpenAIServer
 
-__all__ = ["HANG_KINDS", "Fault", "FaultPlan", "Reply", "ScriptedOpenAIServer"]
+__all__ = [
+    "HANG_KINDS",
+    "VARIANTS",
+    "Fault",
+    "FaultPlan",
+    "Reply",
+    "ScriptedOpenAIServer",
+    "Variant",
+    "variant",
+]

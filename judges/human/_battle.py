@@ -38,8 +38,8 @@ from alpaca_bench.errors import InputError
 from alpaca_bench.evalsets import EvalSet
 from alpaca_bench.files import JsonlLog, first_error, read_text_strict
 from alpaca_bench.generation import build_request, generation_hash
-from alpaca_bench.models.base import BackendOptions, ModelBackend, load_backend, split_spec
-from alpaca_bench.models.streaming import stream_text
+from alpaca_bench.models._base import BackendOptions, ModelBackend, load_backend, split_spec
+from alpaca_bench.models._streaming import stream_text
 from alpaca_bench.records import (
     HUMAN,
     Generation,

@@ -16,8 +16,8 @@ import pytest
 from rouge_score import rouge_scorer
 
 from alpaca_bench.datagen import RougeIndex, check_threshold, deduplicate
-from alpaca_bench.datagen import dedup as dedup_module
-from alpaca_bench.datagen.perturb import near_duplicates
+from alpaca_bench.datagen import _dedup as dedup_module
+from alpaca_bench.datagen._perturb import near_duplicates
 from alpaca_bench.errors import InputError
 from alpaca_bench.evalsets import load_eval_set
 

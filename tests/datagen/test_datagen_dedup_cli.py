@@ -6,7 +6,7 @@ import pytest
 from rouge_score import rouge_scorer
 
 from alpaca_bench.datagen import deduplicate
-from alpaca_bench.datagen.perturb import near_duplicates
+from alpaca_bench.datagen._perturb import near_duplicates
 from alpaca_bench.evalsets import load_eval_set
 
 pytest_plugins = ["datagen_fakes"]

@@ -3,7 +3,7 @@
 import json
 
 from alpaca_bench.datagen import Task, get_format, parse_json, parse_numbered
-from alpaca_bench.datagen.prompting import build_prompt
+from alpaca_bench.datagen._prompting import build_prompt
 
 NUMBERED = """Sure, here are new tasks.
 

@@ -5,7 +5,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from alpaca_bench.errors import InputError
-from alpaca_bench.evalsets import builtin, load_eval_set
+from alpaca_bench.evalsets import _builtin as builtin
+from alpaca_bench.evalsets import load_eval_set
 
 
 def test_self_instruct_has_252_prompts_with_references(data_dir):

@@ -13,8 +13,8 @@ import pytest
 import yaml
 
 from alpaca_bench.judges import JudgeOptions, PairTask, builtin_templates, load_judge, load_template
-from alpaca_bench.judges.templates import JudgeTemplate, fence_names
-from alpaca_bench.models.base import BackendOptions
+from alpaca_bench.judges._templates import JudgeTemplate, fence_names
+from alpaca_bench.models._base import BackendOptions
 from alpaca_bench.records import Prompt
 from alpaca_bench.testing import Reply, ScriptedOpenAIServer
 

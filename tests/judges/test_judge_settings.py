@@ -18,7 +18,7 @@ from alpaca_bench.cli import build_parser
 from alpaca_bench.cli.compare import settings_from
 from alpaca_bench.comparison import CompareSettings, Comparison
 from alpaca_bench.judges import JudgeOptions
-from alpaca_bench.models.base import BackendOptions
+from alpaca_bench.models._base import BackendOptions
 
 # (field, non-default value) for every backend setting a judge can use
 JUDGE_BACKEND_SETTINGS = [

@@ -5,7 +5,7 @@ import pytest
 from alpaca_bench.errors import InputError
 from alpaca_bench.evalsets import load_eval_set
 from alpaca_bench.judges import JudgeOptions, PairTask, load_judge
-from alpaca_bench.models.base import BackendOptions
+from alpaca_bench.models._base import BackendOptions
 from alpaca_bench.records import Prompt
 
 

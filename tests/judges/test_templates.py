@@ -2,7 +2,7 @@ import pytest
 
 from alpaca_bench.errors import InputError
 from alpaca_bench.judges import builtin_templates, load_template
-from alpaca_bench.judges.templates import JudgeTemplate
+from alpaca_bench.judges._templates import JudgeTemplate
 
 VALUES = {"instruction": "Do X", "input": "", "output_a": "A out", "output_b": "B out", "reference": "ref"}
 

@@ -11,7 +11,7 @@ import pytest
 from alpaca_bench.cache import CallCache
 from alpaca_bench.errors import ServiceError
 from alpaca_bench.models import BackendOptions, CachedBackend, ChatRequest, load_backend
-from alpaca_bench.models.streaming import can_stream, stream_text
+from alpaca_bench.models._streaming import can_stream, stream_text
 from alpaca_bench.testing import Reply
 
 REQUEST = ChatRequest(

@@ -6,7 +6,7 @@ import pytest
 from alpaca_bench.errors import InputError
 from alpaca_bench.evalsets import load_eval_set
 from alpaca_bench.models import BackendOptions, load_backend
-from alpaca_bench.models.base import split_spec
+from alpaca_bench.models._base import split_spec
 
 PREDICTIONS = [
     "davinci",

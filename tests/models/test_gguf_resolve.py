@@ -12,8 +12,8 @@ import pytest
 
 from alpaca_bench.errors import InputError
 from alpaca_bench.models import BackendOptions, load_backend
-from alpaca_bench.models import gguf as gguf_module
-from alpaca_bench.models.gguf import content_hash, find_gguf, read_header, resolve_hf_path
+from alpaca_bench.models import _gguf as gguf_module
+from alpaca_bench.models._gguf import content_hash, find_gguf, read_header, resolve_hf_path
 
 
 def write_gguf(path: Path, arch: str = "llama", scale: float = 1.0) -> Path:

@@ -7,7 +7,7 @@ import pytest
 
 from alpaca_bench.generation import build_request, generate
 from alpaca_bench.models import BackendOptions, ChatRequest, load_backend
-from alpaca_bench.models.hf import render_prompt
+from alpaca_bench.models._hf import render_prompt
 from alpaca_bench.prompt_format import alpaca_prompt
 from alpaca_bench.records import GenerationConfig, Prompt
 

@@ -2,7 +2,7 @@
 
 import asyncio
 
-from alpaca_bench.models.tail import LatencyTracker, PrioritySlots, TailPolicy
+from alpaca_bench.models._tail import LatencyTracker, PrioritySlots, TailPolicy
 
 
 def test_slots_serve_priority_first_then_arrival_order_and_never_leak():

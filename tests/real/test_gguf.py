@@ -15,7 +15,7 @@ from pathlib import Path
 
 from alpaca_bench import paths
 from alpaca_bench.models import BackendOptions, load_backend
-from alpaca_bench.models.gguf import SOURCE_FILE, content_hash, resolve_hf_path
+from alpaca_bench.models._gguf import SOURCE_FILE, content_hash, resolve_hf_path
 
 
 def converted(file: Path) -> Path:
@@ -132,7 +132,7 @@ def test_a_folder_with_one_gguf_is_a_spec_and_one_with_two_is_refused(smollm2_gg
 def test_the_converted_folder_is_a_plain_transformers_model_with_the_chat_template(smollm2_gguf):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from alpaca_bench.sft.model import _source
+    from alpaca_bench.sft._model import _source
 
     folder = Path(resolve_hf_path(str(smollm2_gguf)))
     assert _source(str(smollm2_gguf)) == str(folder)

@@ -62,9 +62,9 @@ def batch_loss(model_dir: Path, rows: list[dict[str, str]]) -> float:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from alpaca_bench.sft import AlpacaExample, tokenize_examples
-    from alpaca_bench.sft.collate import collate
-    from alpaca_bench.sft.data import IGNORE_INDEX
-    from alpaca_bench.sft.loss import token_loss_sum
+    from alpaca_bench.sft._collate import collate
+    from alpaca_bench.sft._data import IGNORE_INDEX
+    from alpaca_bench.sft._loss import token_loss_sum
 
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     samples = tokenize_examples([AlpacaExample(**r) for r in rows], tokenizer, MAX_LENGTH)
@@ -88,7 +88,7 @@ def setting(
     Module-scoped, so it sets up its own isolated environment (the function-scoped autouse
     fixtures are not active yet): a private call cache whose `gguf/` is the session's.
     """
-    from alpaca_bench.models.gguf import resolve_hf_path
+    from alpaca_bench.models._gguf import resolve_hf_path
 
     root = tmp_path_factory.mktemp("sft-gemma")
     cache = root / "cache"

@@ -21,7 +21,7 @@ import openai
 import pytest
 
 from alpaca_bench.testing import Fault, FaultPlan, Reply, ScriptedOpenAIServer
-from alpaca_bench.testing.openai_server import HANG_KINDS, FaultHook
+from alpaca_bench.testing._openai_server import HANG_KINDS, FaultHook
 
 BODY = {"model": "scripted", "messages": [{"role": "user", "content": "Name a colour."}]}
 

@@ -11,8 +11,8 @@ from functools import cache
 from pathlib import Path
 
 from alpaca_bench.evalsets import EvalSet, load_eval_set
-from alpaca_bench.models.base import BackendOptions
-from alpaca_bench.models.file import FileBackend
+from alpaca_bench.models._base import BackendOptions
+from alpaca_bench.models._file import FileBackend
 
 # every real outputs file the false-positive test must cover, by eval set
 EXPECTED_FILES = {"alpaca-eval": 23, "self-instruct": 8}

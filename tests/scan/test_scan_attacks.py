@@ -1,6 +1,6 @@
 """Every attack variant is flagged on at least 95% of prompts, with real answers as the carrier.
 
-The variants (alpaca_bench.testing.attacks) are the family of the AlpacaEval null-model attack,
+The variants (alpaca_bench.testing._attacks) are the family of the AlpacaEval null-model attack,
 not the one published string: per-prompt junk from four alphabets, the judge-prompt imitation
 with the prompt's words pasted in, evaluator-directed instructions in ten English phrasings and
 four other languages, the same hidden mid-answer, and fake verdicts in every built-in
@@ -15,9 +15,9 @@ from collections import Counter
 import pytest
 from scan_data import CARRIERS, data_root, outputs, prompts
 
-from alpaca_bench.judges.templates import builtin_templates, load_template
+from alpaca_bench.judges._templates import builtin_templates, load_template
 from alpaca_bench.scan import SET_RULES, TEXT_RULES, ScanReport, scan_outputs, text_flags
-from alpaca_bench.testing.attacks import (
+from alpaca_bench.testing._attacks import (
     VARIANTS,
     Variant,
     null_model,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from scan_data import data_root, prompts
 
-from alpaca_bench.testing.attacks import variant
+from alpaca_bench.testing._attacks import variant
 
 from conftest import run_process
 

@@ -92,7 +92,7 @@ def test_an_unrelated_non_empty_output_folder_is_refused(cli, sft_model, sft_dat
 
 def test_an_existing_run_needs_resume_and_the_same_settings(cli, sft_model, sft_data, tmp_path) -> None:
     from alpaca_bench.sft import build_config
-    from alpaca_bench.sft.launch import prepare_run
+    from alpaca_bench.sft._launch import prepare_run
 
     out = tmp_path / "run"
     prepare_run(

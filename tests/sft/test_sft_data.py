@@ -10,16 +10,16 @@ import pytest
 
 from alpaca_bench.prompt_format import alpaca_prompt
 from alpaca_bench.sft import AlpacaExample, DataOrder, load_examples, pack_samples, tokenize_examples
-from alpaca_bench.sft.data import IGNORE_INDEX
-from alpaca_bench.sft.order import micro_batches
-from alpaca_bench.sft.schedules import cosine, warmup_steps_for
+from alpaca_bench.sft._data import IGNORE_INDEX
+from alpaca_bench.sft._order import micro_batches
+from alpaca_bench.sft._schedules import cosine, warmup_steps_for
 
 pytest_plugins = ["sft_helpers"]  # shared fixtures: tiny models and real data, built once
 
 
 @pytest.fixture(scope="module")
 def tokenizer(sft_model):
-    from alpaca_bench.sft.model import load_tokenizer
+    from alpaca_bench.sft._model import load_tokenizer
 
     return load_tokenizer(str(sft_model))
 

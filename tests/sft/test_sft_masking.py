@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from alpaca_bench.sft import AlpacaExample, pack_samples, tokenize_examples
-from alpaca_bench.sft.data import IGNORE_INDEX
+from alpaca_bench.sft._data import IGNORE_INDEX
 
 pytest_plugins = ["sft_helpers"]  # shared fixtures: tiny models and real data, built once
 
@@ -15,7 +15,7 @@ torch = pytest.importorskip("torch")
 
 @pytest.fixture(scope="module")
 def loaded(sft_model):
-    from alpaca_bench.sft.model import load_model, load_tokenizer
+    from alpaca_bench.sft._model import load_model, load_tokenizer
 
     tokenizer = load_tokenizer(str(sft_model))
     model = load_model(str(sft_model), on_meta=False).eval()
@@ -29,7 +29,7 @@ def samples(loaded, sft_rows):
 
 
 def _batch_loss(model, batch):
-    from alpaca_bench.sft.loss import token_loss_sum
+    from alpaca_bench.sft._loss import token_loss_sum
 
     labels = batch.pop("labels")
     logits = model(**batch, use_cache=False).logits
@@ -37,8 +37,8 @@ def _batch_loss(model, batch):
 
 
 def test_changing_what_prompt_positions_predict_cannot_change_the_loss(loaded, samples) -> None:
-    from alpaca_bench.sft.collate import collate
-    from alpaca_bench.sft.loss import token_loss_sum
+    from alpaca_bench.sft._collate import collate
+    from alpaca_bench.sft._loss import token_loss_sum
 
     model, tokenizer = loaded
     batch = collate(samples, tokenizer.pad_token_id, packed=False)
@@ -63,7 +63,7 @@ def test_changing_what_prompt_positions_predict_cannot_change_the_loss(loaded, s
 
 
 def test_loss_counts_exactly_the_response_and_eos_tokens(loaded, samples) -> None:
-    from alpaca_bench.sft.collate import collate
+    from alpaca_bench.sft._collate import collate
 
     _, tokenizer = loaded
     batch = collate(samples, tokenizer.pad_token_id, packed=False)
@@ -75,7 +75,7 @@ def test_loss_counts_exactly_the_response_and_eos_tokens(loaded, samples) -> Non
 
 
 def test_packed_rows_give_the_same_loss_as_padded_rows(loaded, samples) -> None:
-    from alpaca_bench.sft.collate import collate
+    from alpaca_bench.sft._collate import collate
 
     model, tokenizer = loaded
     padded = collate(samples, tokenizer.pad_token_id, packed=False)
@@ -100,8 +100,8 @@ def test_packed_rows_give_the_same_loss_as_padded_rows(loaded, samples) -> None:
 def test_logits_at_labelled_positions_only_give_the_same_loss_and_gradients(loaded, samples, packed) -> None:
     """The recipe asks the model for logits where a label is (`logits_to_keep`): same loss and
     gradients as the full logits, per row even when rows have different prompt lengths."""
-    from alpaca_bench.sft.collate import collate
-    from alpaca_bench.sft.loss import keep_mask, keeps_selected_logits, kept_loss_sum, token_loss_sum
+    from alpaca_bench.sft._collate import collate
+    from alpaca_bench.sft._loss import keep_mask, keeps_selected_logits, kept_loss_sum, token_loss_sum
 
     model, tokenizer = loaded
     assert keeps_selected_logits(model), "transformers 5 models take a boolean logits_to_keep"
@@ -123,7 +123,7 @@ def test_logits_at_labelled_positions_only_give_the_same_loss_and_gradients(load
 def test_a_pad_token_is_added_with_mean_initialised_embeddings(sft_model_nopad) -> None:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from alpaca_bench.sft.model import PAD_TOKEN, fit_embeddings, load_model, load_tokenizer
+    from alpaca_bench.sft._model import PAD_TOKEN, fit_embeddings, load_model, load_tokenizer
 
     original = AutoTokenizer.from_pretrained(sft_model_nopad)
     assert original.pad_token is None

@@ -43,8 +43,8 @@ def _probe_ids(model_dir: Path):
 def test_exported_folder_gives_the_trained_models_logits(sft_model, sft_data, tmp_path, variant) -> None:
     from transformers import AutoModelForCausalLM
 
-    from alpaca_bench.sft.launch import prepare_run
-    from alpaca_bench.sft.train import train
+    from alpaca_bench.sft._launch import prepare_run
+    from alpaca_bench.sft._train import train
 
     out = tmp_path / "run"
     config = _config(sft_model, sft_data, out, "max_steps=3", *variant)
@@ -82,8 +82,8 @@ def test_resume_after_an_interruption_matches_an_uninterrupted_run(
 ) -> None:
     from safetensors.torch import load_file
 
-    from alpaca_bench.sft.launch import prepare_run
-    from alpaca_bench.sft.train import train
+    from alpaca_bench.sft._launch import prepare_run
+    from alpaca_bench.sft._train import train
 
     settings = ["global_batch_size=4", "micro_batch_size=2", "epochs=2", "max_steps=7", "save_every_steps=2",
                 *variant]  # fmt: skip

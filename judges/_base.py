@@ -1,0 +1,130 @@
+"""The judge protocol: one async interface for LLM, local-model and reference-based judges.
+
+A judge sees only a blind pair — the prompt and two outputs in a given order — and answers in
+positional terms (A is the output shown first). Turning that into "did the candidate win" is the
+orchestrator's job, which is also the only place that knows the model names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from alpaca_bench.errors import InputError
+from alpaca_bench.evalsets import EvalSet
+from alpaca_bench.models._base import BackendOptions
+from alpaca_bench.pricing import CostBudget
+from alpaca_bench.records import CallCounts, Position, Prompt, Usage, Verdict
+from alpaca_bench.registry import LazyRegistry
+
+DEFAULT_JUDGE = "openai:gpt-4o-mini"
+
+# P(output B is better) for each verdict; strength ('>>') is kept in the verdict, not the number.
+VERDICT_P_B: dict[str, float] = {"A>>B": 0.0, "A>B": 0.0, "tie": 0.5, "B>A": 1.0, "B>>A": 1.0}
+VERDICTS = tuple(VERDICT_P_B)
+
+
+def verdict_from_p_b(p_b: float) -> Verdict:
+    if p_b > 0.5:
+        return "B>A"
+    if p_b < 0.5:
+        return "A>B"
+    return "tie"
+
+
+@dataclass(frozen=True)
+class PairTask:
+    """One blind comparison. `first_shown` says which model wrote output A (never shown to the judge)."""
+
+    key: str
+    prompt: Prompt
+    output_a: str
+    output_b: str
+    first_shown: Position
+
+
+@dataclass
+class JudgeResult:
+    key: str
+    verdict: Verdict
+    p_b: float | None
+    raw: dict[str, Any] = field(default_factory=dict)
+    usage: Usage = field(default_factory=Usage)
+    cost_usd: float = 0.0
+    calls: int = 0
+
+
+@runtime_checkable
+class Judge(Protocol):
+    """`counts` is what this judge asked of a service in this process (zero for judges that
+    call nothing); the comparison reports it as the run's call accounting. `budget` is the
+    `--max-cost` cap it spends against, if any, so a run can say it stopped at the cap."""
+
+    name: str
+    counts: CallCounts
+    budget: CostBudget | None
+
+    def identity(self) -> dict[str, Any]:
+        """Everything that determines this judge's answers; hashed into the run's judge id."""
+        ...
+
+    def check(self, eval_set: EvalSet) -> None:
+        """Raise InputError before any call if this judge cannot judge this eval set."""
+        ...
+
+    def judge(self, tasks: Sequence[PairTask]) -> AsyncIterator[JudgeResult]:
+        """Yield one result per task as each is decided (fewer if a spend cap stops the run)."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+@dataclass
+class JudgeOptions:
+    """Settings a judge may use; each judge ignores what does not apply to it.
+
+    `backend` is the judge's own model-backend settings (device, dtype, batch sizes, timeouts,
+    key variable), handed to its backend whole rather than copied field by field, so that no
+    setting can be lost on the way.
+    """
+
+    template: str | None = None
+    parse_retries: int = 2
+    price: Any = None
+    max_cost_usd: float | None = None
+    tie_margin: float | None = None
+    use_cache: bool = True
+    backend: BackendOptions = field(default_factory=BackendOptions)
+
+
+JudgeFactory = Callable[[str, JudgeOptions], Judge]
+
+_REGISTRY: LazyRegistry[JudgeFactory] = LazyRegistry(
+    {
+        "openai": "alpaca_bench.judges._llm:LLMJudge",
+        "hf": "alpaca_bench.judges._llm:LLMJudge",
+        "vllm": "alpaca_bench.judges._llm:LLMJudge",
+        "rouge": "alpaca_bench.judges._reference:RougeJudge",
+        "embedding": "alpaca_bench.judges._reference:EmbeddingJudge",
+    },
+    group="alpaca_bench.judges",
+)
+
+
+def register_judge(scheme: str, factory: JudgeFactory | str) -> None:
+    _REGISTRY.register(scheme, factory)
+
+
+def judge_schemes() -> list[str]:
+    return _REGISTRY.names()
+
+
+def load_judge(spec: str, options: JudgeOptions | None = None) -> Judge:
+    """`openai:MODEL[@URL]`, `hf:PATH`, `vllm:PATH`, `rouge`, `embedding:PATH`."""
+    scheme = spec.partition(":")[0].strip()
+    if scheme not in _REGISTRY:
+        raise InputError(
+            f"unknown judge {spec!r}; use one of " + ", ".join(f"{s}:…" for s in judge_schemes())
+        )
+    return _REGISTRY.get(scheme)(spec, options or JudgeOptions())
