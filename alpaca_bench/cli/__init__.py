@@ -13,9 +13,11 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any, NoReturn
 
 from ..errors import AlpacaBenchError
 from ..redact import redact
+from .options import examples
 
 COMMANDS = (
     "evalsets",
@@ -40,13 +42,38 @@ EXIT_CODES = """exit codes:
 """
 
 
+class HelpFormatter(argparse.HelpFormatter):
+    """Wraps prose paragraphs; keeps indented blocks (examples, tables) line by line."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        paragraphs = []
+        for paragraph in text.strip("\n").split("\n\n"):
+            lines = paragraph.splitlines()
+            if any(line.startswith("  ") for line in lines):
+                paragraphs.append("\n".join(indent + line for line in lines))
+            else:
+                paragraphs.append(super()._fill_text(paragraph, width, indent))
+        return "\n\n".join(paragraphs)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line naming the problem and where the help is, exit 2
+    (argparse's own prints the whole usage block first). Subcommands inherit the class."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"alpaca-bench: error: {message} (see '{self.prog} --help')\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="alpaca-bench",
         description="Is model B better than model A, by how much, and how sure are we? "
         "Blind pairwise comparisons with an LLM judge or human raters, with honest statistics.",
-        epilog=EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EXIT_CODES + "\n" + examples("alpaca-bench demo", "alpaca-bench compare --help"),
     )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
@@ -100,7 +127,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AlpacaBenchError as exc:  # a flag's own parser (e.g. --judge-price) found it wrong
         return _error(exc)
     if not getattr(args, "handler", None):
-        parser.print_help()
+        print(
+            f"alpaca-bench: error: choose a command: {', '.join(COMMANDS)} (see 'alpaca-bench --help')",
+            file=sys.stderr,
+        )
         return 2
     configure_logging(args.verbose)
     try:

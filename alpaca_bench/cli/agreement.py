@@ -9,12 +9,16 @@ from typing import Any
 
 from rich.table import Table
 
-from .options import positive_int, print_json, seed_value, stdout
+from .options import examples, positive_int, print_json, seed_value, stdout
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "agreement",
+        epilog=examples(
+            "alpaca-bench agreement results/self-instruct/a__vs__b/rouge",
+            "alpaca-bench agreement results/self-instruct/a__vs__b/rouge --judge human --json",
+        ),
         help="how well the judge agrees with human raters (and raters with each other)",
         description="Human–human and judge–human agreement (with and without ties), Cohen's kappa, the "
         "judge's accuracy against the human majority, and each rater's win rate with its CI, on the "

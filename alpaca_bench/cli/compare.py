@@ -18,6 +18,7 @@ from .options import (
     add_output_options,
     add_service_options,
     backend_options,
+    examples,
     generation_config,
     positive_int,
     print_json,
@@ -132,6 +133,11 @@ def add_name_options(parser: argparse.ArgumentParser) -> None:
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "compare",
+        epilog=examples(
+            "alpaca-bench compare davinci.jsonl text-davinci-003.jsonl --judge rouge",
+            "alpaca-bench compare hf:./base hf:./sft --judge hf:./judge-model --both-orders",
+            "alpaca-bench compare openai:gpt-4o-mini openai:gpt-4o --judge openai:gpt-4o --max-cost 2",
+        ),
         help="generate, judge blind pairs, report the candidate's win rate with a CI",
         description="Generate what is missing for both models, have the judge compare blind pairs, and "
         "report the candidate's win rate with a bootstrap confidence interval. Resumable; re-running "
@@ -149,6 +155,10 @@ def register(subparsers: Any) -> None:
 
     rejudge_parser = subparsers.add_parser(
         "judge",
+        epilog=examples(
+            "alpaca-bench judge results/self-instruct/a__vs__b/rouge --judge embedding:./all-MiniLM-L6-v2",
+            "alpaca-bench judge results/self-instruct/a__vs__b/rouge --judge openai:gpt-4o --both-orders",
+        ),
         help="re-judge an existing run's outputs with another judge",
         description="Judge the outputs of an existing comparison run with another judge; the results go to "
         "that judge's own run folder beside the original.",

@@ -24,6 +24,7 @@ from .options import (
     add_service_options,
     backend_options,
     call_cache,
+    examples,
     generation_config,
     positive_int,
     print_json,
@@ -52,19 +53,29 @@ USAGE = """alpaca-bench datagen --seed-tasks FILE --model SPEC --num N --output 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "datagen",
+        epilog=examples(
+            "alpaca-bench datagen --seed-tasks seeds.jsonl --model openai:gpt-4o-mini --num 500 "
+            "--output tasks.jsonl",
+            "alpaca-bench datagen --seed-tasks seeds.jsonl --model hf:./teacher --num 50 "
+            "--output tasks.jsonl --temperature 0.7",
+            "alpaca-bench datagen dedup tasks.jsonl --output kept.jsonl --against seeds.jsonl",
+        ),
         help="generate Alpaca-style instruction data from seed tasks (resumable); `datagen dedup` too",
         description=GENERATE_HELP,
         usage=USAGE,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_generate_options(parser)
     parser.set_defaults(handler=handle_generate)
     commands = parser.add_subparsers(dest="datagen_command", metavar="{dedup}", title="subcommands")
     dedup = commands.add_parser(
         "dedup",
+        epilog=examples(
+            "alpaca-bench datagen dedup tasks.jsonl --output kept.jsonl",
+            "alpaca-bench datagen dedup tasks.jsonl --output kept.jsonl --against seeds.jsonl "
+            "--rejected dropped.jsonl",
+        ),
         help="remove ROUGE-L near-duplicates from a file (greedy, in order)",
         description=DEDUP_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_dedup_options(dedup)
     dedup.set_defaults(handler=handle_dedup)

@@ -6,13 +6,17 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from .options import stdout
+from .options import examples, stdout
 from .report import print_summary
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "demo",
+        epilog=examples(
+            "alpaca-bench demo",
+            "alpaca-bench demo --output-dir /tmp/alpaca-demo",
+        ),
         help="run the whole pipeline offline on two tiny local models",
         description="Build two tiny transformers models from config, generate their answers to the 20-prompt "
         "demo set and compare them blind with the rouge judge. No network, no API key, well under two "

@@ -7,18 +7,25 @@ from typing import Any
 
 from rich.table import Table
 
+from ..errors import InputError
 from ..evalsets import available_eval_sets, load_eval_set, parse_field_map
-from .options import print_json, stdout
+from .options import examples, print_json, stdout
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "evalsets",
+        epilog=examples(
+            "alpaca-bench evalsets",
+            "alpaca-bench evalsets show alpaca-eval --json",
+        ),
         help="list eval sets, or show one",
         description="List the built-in eval sets, or show the size, categories and an example of one "
         "(a name, a local file, or hf:org/name).",
     )
-    parser.add_argument("action", nargs="?", choices=["list", "show"], default="list")
+    parser.add_argument(
+        "action", nargs="?", choices=["list", "show"], default="list", help="list (default) or show NAME"
+    )
     parser.add_argument("name", nargs="?", help="eval set to show")
     parser.add_argument("--field-map", help="column names for a custom file")
     parser.add_argument("--json", action="store_true", help="print JSON")
@@ -28,8 +35,9 @@ def register(subparsers: Any) -> None:
 def handle(args: argparse.Namespace) -> int:
     if args.action == "show":
         if not args.name:
-            print("alpaca-bench evalsets show: give an eval set name or file")
-            return 2
+            raise InputError(
+                "evalsets show needs an eval set name or file (see 'alpaca-bench evalsets --help')"
+            )
         return show(args)
     sets = available_eval_sets()
     if args.json:

@@ -18,6 +18,7 @@ from .options import (
     add_generation_options,
     add_output_options,
     add_service_options,
+    examples,
     print_json,
     seed,
     stdout,
@@ -47,6 +48,10 @@ GATE_FLAGS = FlagTable(
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "gate",
+        epilog=examples(
+            "alpaca-bench gate --baseline released.jsonl --candidate new.jsonl --judge rouge",
+            "alpaca-bench gate results/self-instruct/a__vs__b/rouge --min-win-rate 0.5 --margin 0.02",
+        ),
         help="CI gate: exit 1 when the candidate significantly regresses against the baseline",
         description="Run (or reuse) a comparison, then exit 1 when the candidate regresses: in "
         "significance mode (default) when the upper bound of its win-rate CI is below MIN_WIN_RATE - MARGIN, "

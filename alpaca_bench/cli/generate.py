@@ -15,6 +15,7 @@ from .options import (
     add_service_options,
     backend_options,
     call_cache,
+    examples,
     generation_config,
     print_json,
     stdout,
@@ -24,6 +25,11 @@ from .options import (
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "generate",
+        epilog=examples(
+            "alpaca-bench generate hf:HuggingFaceTB/SmolLM2-135M-Instruct --eval-set demo",
+            "alpaca-bench generate openai:gpt-4o-mini --limit 20 --temperature 0.7",
+            "alpaca-bench generate file:outputs.jsonl --name my-model",
+        ),
         help="generate a model's outputs on an eval set (resumable)",
         description="Generate MODEL's outputs on an eval set into <output-dir>/<eval-set>/models/<name>/. "
         "Re-running makes no model calls for prompts already done.",

@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from .options import examples
+
 
 def port_number(text: str) -> int:
     try:
@@ -20,6 +22,10 @@ def port_number(text: str) -> int:
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "leaderboard",
+        epilog=examples(
+            "alpaca-bench leaderboard",
+            "alpaca-bench leaderboard --results results --battle-config battle.yaml --port 8600",
+        ),
         help="serve the leaderboard (and battle page) over a results folder",
         description="Start the Streamlit app headless: leaderboard, head-to-head matrix, prompt explorer, "
         "judge agreement and, with --battle-config, an arena where people vote between two anonymous "

@@ -19,6 +19,11 @@ SPEC_HELP = (
 )
 
 
+def examples(*commands: str) -> str:
+    """The end of a command's --help: real command lines to copy."""
+    return "examples:\n" + "\n".join(f"  {command}" for command in commands)
+
+
 def _whole_number(text: str, minimum: int) -> int:
     try:
         value = int(text)

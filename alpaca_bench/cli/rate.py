@@ -6,12 +6,16 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from .options import positive_int, stdout
+from .options import examples, positive_int, stdout
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "rate",
+        epilog=examples(
+            "alpaca-bench rate results/self-instruct/a__vs__b/rouge --rater alice",
+            "alpaca-bench rate results/self-instruct/a__vs__b/rouge --rater bob --limit 50",
+        ),
         help="rate a run's blind pairs yourself in a full-screen terminal UI",
         description="Rate the pairs of a comparison run blind, one at a time: 1 first better, 2 second "
         "better, t tie, b both bad, s skip, u undo, ? help, q quit. Each rating is saved the moment it "

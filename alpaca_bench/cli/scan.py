@@ -20,7 +20,7 @@ from ..records import Prompt
 from ..scan import SET_RULES, TEXT_RULES, ScanReport, scan_outputs
 from ..store import RunFolder, RunManifest
 from ..summary import run_eval_set
-from .options import print_json, stdout
+from .options import examples, print_json, stdout
 
 logger = logging.getLogger(__name__)
 
@@ -44,10 +44,10 @@ def register(subparsers: Any) -> None:
             "prompts out of the statistics.",
             width=88,
         ),
-        epilog="examples:\n"
-        "  alpaca-bench scan model_outputs.json --eval-set alpaca-eval\n"
-        "  alpaca-bench scan results/self-instruct/a__vs__b/rouge --json",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=examples(
+            "alpaca-bench scan model_outputs.json --eval-set alpaca-eval",
+            "alpaca-bench scan results/self-instruct/a__vs__b/rouge --json",
+        ),
     )
     parser.add_argument("outputs", metavar="OUTPUTS", type=Path, help="outputs file or run folder")
     parser.add_argument(

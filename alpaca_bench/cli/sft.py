@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .options import positive_int, print_json, stdout
+from .options import examples, positive_int, print_json, stdout
 
 OVERRIDE = re.compile(r"^[A-Za-z_][\w.]*=")
 
@@ -20,7 +20,12 @@ def register(subparsers: Any) -> None:
         "FSDP2 sharding on N>1 processes (torchrun; NCCL on CUDA, gloo on CPU), periodic resumable "
         "checkpoints, and a Hugging Face model folder in --output-dir that hf:DIR loads.",
         epilog="overrides: any recipe key as key=value, e.g. lr=1e-5 epochs=1 max_steps=50 packing=true "
-        "lora.enabled=true lora.rank=16 dtype=fp32 device=cpu save_every_steps=100",
+        "lora.enabled=true lora.rank=16 dtype=fp32 device=cpu save_every_steps=100\n\n"
+        + examples(
+            "alpaca-bench sft --model ./base --data tasks.jsonl --output-dir out",
+            "alpaca-bench sft --model ./base --data tasks.jsonl --output-dir out --nproc 2 lr=1e-5",
+            "alpaca-bench sft --model ./base --data tasks.jsonl --output-dir out --resume",
+        ),
     )
     parser.add_argument("--model", required=True, help="model folder or hub repo to start from")
     parser.add_argument(

@@ -10,12 +10,16 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..health import comparison_warnings
-from .options import positive_int, print_json, seed_value, stdout
+from .options import examples, positive_int, print_json, seed_value, stdout
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "stats",
+        epilog=examples(
+            "alpaca-bench stats results/self-instruct/a__vs__b/rouge",
+            "alpaca-bench stats annotations.json --format alpaca-eval --json",
+        ),
         help="win rates with confidence intervals from judgments or AlpacaEval annotations",
         description="Win rate, standard error, bootstrap confidence interval, sign test and (optionally) "
         "length-controlled win rate of each comparison at PATH: a run folder, a judgments .jsonl file, "
