@@ -69,6 +69,7 @@ def register(subparsers: Any) -> None:
     commands = parser.add_subparsers(dest="datagen_command", metavar="{dedup}", title="subcommands")
     dedup = commands.add_parser(
         "dedup",
+        prog="alpaca-bench datagen dedup",  # argparse would build it from datagen's two-line usage
         epilog=examples(
             "alpaca-bench datagen dedup tasks.jsonl --output kept.jsonl",
             "alpaca-bench datagen dedup tasks.jsonl --output kept.jsonl --against seeds.jsonl "
