@@ -290,7 +290,9 @@ def read_json_rows(path: Path, list_keys: tuple[str, ...] = ()) -> list[dict[str
 
 def _jsonl_rows(text: str, path: Path) -> list[dict[str, Any]]:
     rows = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    # split on newlines only: str.splitlines() also breaks at U+2028 and friends, which JSON
+    # strings may hold raw (Arena-Hard v2.0 prompts do)
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:

@@ -96,7 +96,7 @@ async def generate_async(
             )
             store.append(generation)
             done[generation.prompt_id] = generation
-            bar.advance()
+            bar.advance(tokens=0 if completion.cached else completion.usage.completion_tokens)
     ordered = [done[p.id] for p in prompts]
     logger.info("%s: %d outputs (%d model calls)", backend.name, len(ordered), wrapped.counts.answers)
     return GenerationRun(

@@ -14,9 +14,21 @@ CACHE_ENV = "ALPACA_BENCH_CACHE"
 
 
 def data_dir() -> Path | None:
-    """The folder of local public data (layout of `../shared/data`), if configured."""
+    """The folder of local public data (layout of `../shared/data`), if there is one.
+
+    `$ALPACA_BENCH_DATA_DIR` wins; otherwise the folder `alpaca-bench data fetch` fills by
+    default (`<cache>/data`), once it exists, so fetched data is used without further setup.
+    """
     value = os.environ.get(DATA_DIR_ENV)
-    return Path(value).expanduser() if value else None
+    if value:
+        return Path(value).expanduser()
+    fetched = fetched_data_dir()
+    return fetched if fetched.is_dir() else None
+
+
+def fetched_data_dir() -> Path:
+    """Where `alpaca-bench data fetch` puts the public data unless told otherwise."""
+    return cache_dir() / "data"
 
 
 def cache_dir() -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,14 +20,21 @@ from rich.progress import (
 
 
 class Bar:
-    """Handle for one task; `advance` takes extra fields shown in the description."""
+    """Handle for one task; `advance` takes extra fields shown in the description, and the
+    tokens the finished items produced (shown as tokens/s when the bar counts them)."""
 
     def __init__(self, progress: Progress | None, task: TaskID | None):
         self._progress = progress
         self._task = task
+        self._tokens = 0
+        self._started = time.perf_counter()
 
-    def advance(self, amount: int = 1, **fields: Any) -> None:
+    def advance(self, amount: int = 1, tokens: int = 0, **fields: Any) -> None:
         if self._progress is not None and self._task is not None:
+            self._tokens += tokens
+            if self._tokens:
+                rate = self._tokens / max(time.perf_counter() - self._started, 1e-9)
+                fields["speed"] = f"{rate:,.0f} tokens/s"
             self._progress.update(self._task, advance=amount, **fields)
 
     def describe(self, description: str) -> None:
@@ -46,6 +54,18 @@ def progress_bar(description: str, total: int, enabled: bool = True) -> Iterator
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
+        TextColumn("{task.fields[speed]}"),
     )
     with Progress(*columns, console=console, transient=False) as progress:
-        yield Bar(progress, progress.add_task(description, total=total))
+        yield Bar(progress, progress.add_task(description, total=total, speed=""))
+
+
+@contextlib.contextmanager
+def status(message: str, enabled: bool = True) -> Iterator[None]:
+    """A spinner with a message for work that has no count (loading a model), on a terminal."""
+    console = Console(stderr=True)
+    if not enabled or not console.is_terminal:
+        yield
+        return
+    with console.status(message):
+        yield

@@ -9,6 +9,7 @@ entry points (group `alpaca_bench.backends` or `alpaca_bench.judges`, name = the
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import logging
 from collections.abc import Callable
@@ -50,6 +51,17 @@ class LazyRegistry(Generic[F]):
     def names(self) -> list[str]:
         self._discover()
         return sorted(self._entries)
+
+    def unknown(
+        self, what: str, name: str, shown: dict[str, str] | None = None, spec: str | None = None
+    ) -> InputError:
+        """The error for a `name` not registered (from `spec`, as the user wrote it): the closest
+        name first, then every choice (`shown` spells one as users write it: `openai:MODEL[@URL]`)."""
+        spell = shown or {}
+        choices = [spell.get(n, n) for n in self.names()]
+        close = difflib.get_close_matches(name, self.names(), n=1, cutoff=0.6)
+        hint = f"did you mean {spell.get(close[0], close[0])!r}? " if close else ""
+        return InputError(f"unknown {what} {spec or name!r}; {hint}use one of {', '.join(choices)}")
 
     def __contains__(self, name: object) -> bool:
         self._discover()

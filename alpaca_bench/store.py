@@ -12,6 +12,7 @@ a new set of records beside the old ones.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,6 +29,9 @@ from .records import Generation, Judgment, stable_hash, utcnow
 _UNSAFE = re.compile(r"[^A-Za-z0-9._+=-]+")
 MAX_NAME = 100
 VS = "__vs__"
+
+
+logger = logging.getLogger(__name__)
 
 
 def sanitize_name(name: str) -> str:
@@ -233,7 +237,34 @@ class RunFolder:
         return self.judgments.append_unique(judgment, judgment_key)
 
     def write_summary(self, summary: dict[str, Any]) -> None:
+        """Write summary.json. When the run now covers a different prompt set than the summary
+        on disk (another --limit or eval-set version), that one is kept as summary.<k>.json and
+        the change is said: an earlier result is never silently replaced by a different one."""
+        before = self._summary_on_disk()
+        if before is not None and before.get("n_prompts") != summary.get("n_prompts"):
+            kept = self._next_history_path()
+            self.summary_path.replace(kept)
+            logger.warning(
+                "%s: the run now covers %s prompts (was %s); the earlier summary is kept as %s",
+                self.path,
+                summary.get("n_prompts"),
+                before.get("n_prompts"),
+                kept.name,
+            )
         atomic_write_json(self.summary_path, summary)
+
+    def _summary_on_disk(self) -> dict[str, Any] | None:
+        try:
+            value = json.loads(self.summary_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return value if isinstance(value, dict) else None
+
+    def _next_history_path(self) -> Path:
+        k = 1
+        while (self.path / f"summary.{k}.json").exists():
+            k += 1
+        return self.path / f"summary.{k}.json"
 
 
 def open_run(path: str | Path) -> RunFolder:

@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from alpaca_bench.errors import InputError
 from alpaca_bench.evalsets import EvalSet
 from alpaca_bench.models._base import BackendOptions
 from alpaca_bench.pricing import CostBudget
@@ -112,6 +111,16 @@ _REGISTRY: LazyRegistry[JudgeFactory] = LazyRegistry(
 )
 
 
+# how each built-in judge spec is written (a plugin's shows as its bare name)
+_SPELLED = {
+    "openai": "openai:MODEL[@URL]",
+    "hf": "hf:PATH",
+    "vllm": "vllm:PATH",
+    "rouge": "rouge",
+    "embedding": "embedding:PATH",
+}
+
+
 def register_judge(scheme: str, factory: JudgeFactory | str) -> None:
     _REGISTRY.register(scheme, factory)
 
@@ -124,7 +133,5 @@ def load_judge(spec: str, options: JudgeOptions | None = None) -> Judge:
     """`openai:MODEL[@URL]`, `hf:PATH`, `vllm:PATH`, `rouge`, `embedding:PATH`."""
     scheme = spec.partition(":")[0].strip()
     if scheme not in _REGISTRY:
-        raise InputError(
-            f"unknown judge {spec!r}; use one of " + ", ".join(f"{s}:…" for s in judge_schemes())
-        )
+        raise _REGISTRY.unknown("judge", scheme, _SPELLED, spec)
     return _REGISTRY.get(scheme)(spec, options or JudgeOptions())

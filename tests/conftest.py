@@ -18,17 +18,37 @@ REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "data"
 
 
+FETCH_HINT = "run `alpaca-bench data fetch` (or set ALPACA_BENCH_DATA_DIR to a copy of the data)"
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    os.environ.setdefault("ALPACA_BENCH_DATA_DIR", str(DEFAULT_DATA))
+    """Find the public test data once, before collection, and stop with one message if it is not
+    there: `$ALPACA_BENCH_DATA_DIR`, else `../shared/data` beside the repository, else what
+    `alpaca-bench data fetch` put in the cache. Tests then read it from `$ALPACA_BENCH_DATA_DIR`
+    (each test gets its own cache, so the folder is pinned here)."""
+    if "ALPACA_BENCH_DATA_DIR" not in os.environ and DEFAULT_DATA.is_dir():
+        os.environ["ALPACA_BENCH_DATA_DIR"] = str(DEFAULT_DATA)
+    from alpaca_bench.evalsets import DATA_FILES
+    from alpaca_bench.paths import data_dir
+
+    found = data_dir()
+    missing = [
+        f.relative_path for f in DATA_FILES if found is None or not (found / f.relative_path).is_file()
+    ]
+    if missing:
+        where = (
+            f"{found} lacks {len(missing)} of {len(DATA_FILES)} files (e.g. {missing[0]})"
+            if found
+            else (f"no data folder ({DEFAULT_DATA} does not exist and nothing was fetched)")
+        )
+        pytest.exit(f"the tests need the public test data: {where}; {FETCH_HINT}", returncode=4)
+    os.environ["ALPACA_BENCH_DATA_DIR"] = str(found)
 
 
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
-    """The shared public data; its absence is a failure, never a skip."""
-    path = Path(os.environ["ALPACA_BENCH_DATA_DIR"])
-    if not (path / "self-instruct" / "user_oriented_instructions.jsonl").is_file():
-        pytest.fail(f"real test data missing at {path} (set ALPACA_BENCH_DATA_DIR to ../shared/data)")
-    return path
+    """The shared public data (checked to be complete before collection)."""
+    return Path(os.environ["ALPACA_BENCH_DATA_DIR"])
 
 
 @pytest.fixture(autouse=True)

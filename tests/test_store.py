@@ -1,3 +1,4 @@
+import json
 import multiprocessing
 import os
 
@@ -130,3 +131,14 @@ def test_many_processes_creating_the_cache_at_once(tmp_path):
         p.join(60)
         assert p.exitcode == 0
     assert CallCache(path).count() == 6
+
+
+def test_jsonl_rows_keep_unicode_line_separators_inside_strings(tmp_path, data_dir):
+    """JSON strings may hold U+2028 raw; a row is split at newlines only (Arena-Hard v2.0 has them)."""
+    from alpaca_bench.files import read_json_rows
+
+    path = tmp_path / "rows.jsonl"
+    path.write_text('{"prompt": "one\u2028two"}\n{"prompt": "three"}\n', encoding="utf-8")
+    assert [r["prompt"] for r in read_json_rows(path)] == ["one\u2028two", "three"]
+    real = read_json_rows(data_dir / "arena-hard" / "v2.0" / "question.jsonl")
+    assert len(real) == 750 and any("\u2028" in json.dumps(row, ensure_ascii=False) for row in real)

@@ -21,6 +21,7 @@ from .options import examples
 
 COMMANDS = (
     "evalsets",
+    "data",
     "generate",
     "compare",
     "scan",

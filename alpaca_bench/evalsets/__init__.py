@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from pathlib import Path
 
 from ..errors import InputError
 from ._base import EvalSet, NamedSet, named_sets, register_eval_set
 from ._builtin import register_builtins
+from ._fetch import DATA_FILES, FetchReport, fetch_data
 from ._local import SUFFIXES, load_hub, load_local, parse_field_map
 
 __all__ = [
+    "DATA_FILES",
     "EvalSet",
+    "FetchReport",
     "NamedSet",
     "available_eval_sets",
+    "fetch_data",
     "load_eval_set",
     "parse_field_map",
     "register_eval_set",
@@ -36,7 +41,9 @@ def load_eval_set(spec: str, field_map: Mapping[str, str] | None = None) -> Eval
     path = Path(spec).expanduser()
     if path.suffix.lower() in SUFFIXES or path.exists():
         return load_local(path, field_map)
+    close = difflib.get_close_matches(spec, sorted(known), n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}? " if close else ""
     raise InputError(
-        f"unknown eval set {spec!r}: use one of {', '.join(sorted(known))}, "
+        f"unknown eval set {spec!r}; {hint}use one of {', '.join(sorted(known))}, "
         "hf:org/name[:config][:split], or a .json/.jsonl/.csv/.parquet file"
     )

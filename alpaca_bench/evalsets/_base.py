@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from ..errors import InputError
 from ..records import Prompt
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -45,6 +48,15 @@ class EvalSet:
         return all(p.reference for p in self.prompts)
 
     def head(self, limit: int | None) -> EvalSet:
+        """The first `limit` prompts; a limit above the set's size is said, not silently ignored."""
+        if limit is not None and limit > len(self.prompts):
+            logger.warning(
+                "--limit %d is more than the %d prompts of %s; using all %d",
+                limit,
+                len(self.prompts),
+                self.name,
+                len(self.prompts),
+            )
         if limit is None or limit >= len(self.prompts):
             return self
         return EvalSet(self.name, self.prompts[:limit], self.source, self.description)

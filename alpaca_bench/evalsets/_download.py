@@ -2,12 +2,15 @@
 
 The checksum is over the parsed content rather than the bytes, so it holds for any faithful
 copy (re-serialised JSON, extra columns) and can be checked offline against the local copy.
+Files with no structure to parse (a LICENSE) have no fingerprint and are checked byte for byte.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -24,19 +27,26 @@ logger = logging.getLogger(__name__)
 
 OFFLINE_ENV = "ALPACA_BENCH_OFFLINE"
 TIMEOUT_S = 30
+RETRY_WAIT_S = 1.0  # before retrying a network failure; a bad checksum is retried at once
 
 
 @dataclass(frozen=True)
 class RemoteFile:
-    """A public file: where it lives in the data dir, where to fetch it, what it must contain."""
+    """A public file: where it lives in the data dir, where to fetch it, what it must contain.
+
+    `fingerprint` picks the content that matters out of the parsed file; without one the
+    checksum is the plain sha256 of the bytes (what `sha256sum` prints).
+    """
 
     name: str
     relative_path: str
     url: str
     content_sha256: str
-    fingerprint: Callable[[Path], Any]
+    fingerprint: Callable[[Path], Any] | None = None
 
     def verify(self, path: Path) -> bool:
+        if self.fingerprint is None:
+            return hashlib.sha256(path.read_bytes()).hexdigest() == self.content_sha256
         return stable_hash(self.fingerprint(path), length=64) == self.content_sha256
 
 
@@ -58,24 +68,47 @@ def locate(remote: RemoteFile) -> Path:
     )
 
 
-def _download(remote: RemoteFile, target: Path) -> str | None:
-    """Fetch into the cache; returns why it failed, or None."""
+def _download(remote: RemoteFile, target: Path, *, url: str | None = None, attempts: int = 1) -> str | None:
+    """Fetch `remote` (from `url` when given, e.g. a mirror) into `target`, trying up to
+    `attempts` times: a flaky connection or a truncated copy usually succeeds on a second try.
+    Returns why the last attempt failed, or None. Only a verified copy ever reaches `target`."""
     if os.environ.get(OFFLINE_ENV):
         return f"{OFFLINE_ENV} is set"
-    logger.info("downloading %s from %s", remote.name, remote.url)
+    source = url or remote.url
+    failure = ""
+    for attempt in range(1, attempts + 1):
+        reason, corrupt = _attempt(remote, source, target)
+        if reason is None:
+            return None
+        failure = reason
+        if attempt < attempts:
+            logger.warning("%s: %s; retrying (%d of %d)", remote.name, reason, attempt + 1, attempts)
+            if not corrupt:
+                time.sleep(RETRY_WAIT_S * attempt)
+    return failure if attempts == 1 else f"{failure} ({attempts} attempts)"
+
+
+def _attempt(remote: RemoteFile, source: str, target: Path) -> tuple[str | None, bool]:
+    """One download: (why it failed or None, whether the bytes arrived but were wrong)."""
+    logger.info("downloading %s from %s", remote.name, source)
     try:
-        with urllib.request.urlopen(remote.url, timeout=TIMEOUT_S) as response:
+        with urllib.request.urlopen(source, timeout=TIMEOUT_S) as response:
             payload = response.read()
     except (urllib.error.URLError, OSError, ValueError) as exc:
-        return f"download failed: {getattr(exc, 'reason', exc)}"
+        return f"download failed: {getattr(exc, 'reason', exc)}", False
+    failed = f"downloaded file from {source} failed its checksum"
+    try:
+        text = payload.decode("utf-8")
+    except UnicodeDecodeError:
+        return failed, True
     partial = target.with_name(f".partial-{target.name}")
-    atomic_write_text(partial, payload.decode("utf-8"))
+    atomic_write_text(partial, text)
     try:
         ok = remote.verify(partial)
-    except (InputError, ValueError, KeyError, TypeError):
+    except (InputError, ValueError, KeyError, TypeError, IndexError):
         ok = False
     if not ok:
         partial.unlink(missing_ok=True)
-        return f"downloaded file from {remote.url} failed its checksum"
+        return failed, True
     partial.replace(target)
-    return None
+    return None, False

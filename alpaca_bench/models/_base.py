@@ -157,6 +157,16 @@ _REGISTRY: LazyRegistry[Factory] = LazyRegistry(
 )
 
 
+# how each built-in model spec is written (a plugin's shows as its bare scheme)
+_SPELLED = {
+    "hf": "hf:PATH_OR_REPO",
+    "openai": "openai:MODEL[@URL]",
+    "vllm": "vllm:PATH",
+    "file": "file:PATH",
+    "mock": "mock:NAME",
+}
+
+
 def register_backend(scheme: str, factory: Factory | str) -> None:
     """Add a scheme: a factory `(rest, options) -> ModelBackend` or a 'module:attr' path."""
     _REGISTRY.register(scheme, factory)
@@ -181,9 +191,7 @@ def split_spec(spec: str) -> tuple[str, str]:
             )
         raise InputError(f"model spec {spec!r} has no scheme; use one of {', '.join(backend_schemes())}")
     if scheme not in _REGISTRY:
-        raise InputError(
-            f"unknown model scheme {scheme!r} in {spec!r}; use one of {', '.join(backend_schemes())}"
-        )
+        raise _REGISTRY.unknown("model scheme", scheme, _SPELLED)
     return scheme, rest
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..progress import status
 from ..prompt_format import alpaca_prompt
 from ..records import Prompt, Usage
 from ._base import BackendOptions, ChatRequest, Completion
@@ -124,7 +125,13 @@ class HFBackend:
         if self.gguf is not None:
             check_supported(read_header(self.gguf), self.gguf)
         elif local.exists() and not (local / "config.json").is_file():
-            raise InputError("not a transformers model folder (no config.json)", local)
+            inside = (
+                sorted(p.name for p in local.iterdir() if (p / "config.json").is_file())
+                if local.is_dir()
+                else []
+            )
+            where = f"; model folders inside it: {', '.join(inside[:5])}" if inside else ""
+            raise InputError(f"not a transformers model folder (no config.json){where}", local)
         self._fingerprint: str | None = None
         self.model: Any = None
         self.tokenizer: Any = None
@@ -156,8 +163,9 @@ class HFBackend:
         if self.gguf is not None:
             path = resolve_hf_path(str(self.gguf))
         try:
-            tokenizer = transformers.AutoTokenizer.from_pretrained(path)
-            model = transformers.AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
+            with status(f"loading {self.name} on {self.device}"):
+                tokenizer = transformers.AutoTokenizer.from_pretrained(path)
+                model = transformers.AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
         except OSError as exc:
             raise InputError(f"cannot load model {self.path!r}: {str(exc).splitlines()[0][:200]}") from None
         tokenizer.padding_side = "left"
