@@ -85,15 +85,15 @@ def annotations_to_judgments(
         missing = [key for key in REQUIRED if key not in row]
         if missing:
             raise InputError(
-                f"item {index}: missing field {missing[0]!r} (not AlpacaEval annotations?)", source
+                f"row {index + 1}: missing field {missing[0]!r} (not AlpacaEval annotations?)", source
             )
         for key in ("instruction", "output_1", "output_2", "generator_1", "generator_2"):
             if not isinstance(row[key], str):
-                raise InputError(f"item {index}: {key!r} must be a string", source)
+                raise InputError(f"row {index + 1}: {key!r} must be a string", source)
         try:
             preference = candidate_preference(row["preference"])
         except ValueError as exc:
-            raise InputError(f"item {index}: {exc}", source) from None
+            raise InputError(f"row {index + 1}: {exc}", source) from None
         instruction = row["instruction"]
         prompt_id = (prompt_ids or {}).get(instruction) or prompt_id_for(instruction)
         baseline, candidate = row["generator_1"], row["generator_2"]

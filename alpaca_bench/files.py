@@ -284,7 +284,7 @@ def read_json_rows(path: Path, list_keys: tuple[str, ...] = ()) -> list[dict[str
         raise InputError("expected a JSON list of objects", path)
     for index, row in enumerate(value):
         if not isinstance(row, dict):
-            raise InputError(f"item {index} is {type(row).__name__}, expected an object", path)
+            raise InputError(f"row {index + 1} is {type(row).__name__}, expected an object", path)
     return value
 
 

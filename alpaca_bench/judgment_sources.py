@@ -150,7 +150,7 @@ def _judgments(rows: list[dict[str, Any]], path: Path) -> list[Judgment]:
             judgments.append(Judgment.model_validate(row))
         except ValidationError as exc:
             where = index + 1 if line_numbers else None
-            prefix = "" if line_numbers else f"item {index}: "
+            prefix = "" if line_numbers else f"row {index + 1}: "
             raise InputError(f"{prefix}not a judgment ({first_error(exc)})", path, where) from None
     return judgments
 

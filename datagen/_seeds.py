@@ -33,7 +33,7 @@ def load_seed_tasks(path: str | Path) -> list[Task]:
     return tasks
 
 
-# (line number for JSONL, "item N: " prefix for JSON, the parsed row)
+# (line number for JSONL, "row N: " prefix for JSON, the parsed row)
 Located = tuple[int | None, str, Any]
 
 
@@ -56,7 +56,7 @@ def _json_rows(text: str, path: Path) -> list[Located]:
         raise InputError(f"invalid JSON at line {exc.lineno}: {exc.msg}", path) from None
     if not isinstance(value, list):
         raise InputError("expected a JSON list of seed tasks", path)
-    return [(None, f"item {index + 1}: ", row) for index, row in enumerate(value)]
+    return [(None, f"row {index + 1}: ", row) for index, row in enumerate(value)]
 
 
 def _task(located: Located, path: Path) -> Task:

@@ -58,7 +58,7 @@ class AlpacaExample(BaseModel):
 
 
 def _rows(path: Path) -> Iterator[tuple[int | None, str, Any]]:
-    """(line, prefix, value) per record: the line number in .jsonl, 'item N: ' in a .json list."""
+    """(line, prefix, value) per record: the line number in .jsonl, 'row N: ' in a .json list."""
     text = read_text_strict(path)
     if path.suffix.lower() == ".jsonl":
         for number, line in enumerate(text.splitlines(), start=1):
@@ -75,7 +75,7 @@ def _rows(path: Path) -> Iterator[tuple[int | None, str, Any]]:
     if not isinstance(value, list):
         raise InputError(f"expected a JSON list of examples, got {type(value).__name__}", path)
     for index, item in enumerate(value):
-        yield None, f"item {index}: ", item
+        yield None, f"row {index + 1}: ", item
 
 
 def _problem(exc: ValidationError) -> str:

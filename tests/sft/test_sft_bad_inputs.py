@@ -33,8 +33,8 @@ EXPECTED = {
     "sftdata_missing_output.jsonl": ":2: output: Field required",
     "sftdata_not_utf8.jsonl": "not valid UTF-8",
     "sftdata_object_not_list.json": "expected a JSON list of examples",
-    "sftdata_output_not_text.json": "item 0: output: Input should be a valid string",
-    "sftdata_rows_not_objects.json": "item 0: expected an object, got str",
+    "sftdata_output_not_text.json": "row 1: output: Input should be a valid string",
+    "sftdata_rows_not_objects.json": "row 1: expected an object, got str",
     "sftdata_truncated_line.jsonl": ":2: invalid JSON",
     "sftdata_unsupported.csv": "unsupported data file type '.csv'",
 }

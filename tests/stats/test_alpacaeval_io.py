@@ -70,7 +70,7 @@ def test_unparsed_rows_become_unscored_judgments(tmp_path):
 def test_bad_rows_name_the_item(tmp_path):
     path = tmp_path / "annotations.json"
     path.write_text(json.dumps([row("a", 2), row("b", 7)]))
-    with pytest.raises(InputError, match=r"annotations.json: item 1: preference 7"):
+    with pytest.raises(InputError, match=r"annotations.json: row 2: preference 7"):
         read_annotations(path)
     path.write_text(json.dumps([{"instruction": "x"}]))
     with pytest.raises(InputError, match="missing field"):

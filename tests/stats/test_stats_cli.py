@@ -267,11 +267,11 @@ def test_exported_annotations_give_the_same_figures(cli, tmp_path):
                 ),
             ),
             (),
-            "ann.json: item 0: preference 3",
+            "ann.json: row 1: preference 3",
         ),
         (lambda d: _write(d / "j.jsonl", '{"prompt_id": "p"}\n'), (), "j.jsonl:1: not a judgment"),
         (lambda d: _write(d / "empty" / "README.md", "hi").parent, (), "no judgments found"),
-        (lambda d: _write(d / "list.json", "[1, 2]"), (), "list.json: item 0 is int"),
+        (lambda d: _write(d / "list.json", "[1, 2]"), (), "list.json: row 1 is int"),
         (
             lambda d: _write(d / "j.jsonl", '{"prompt_id": "p"}\n'),
             ("--format", "alpaca-eval"),
