@@ -67,3 +67,10 @@ def test_a_model_path_says_what_is_wrong_with_it(cli, tmp_path):
     parent = cli("generate", f"hf:{tmp_path / 'models'}", "--eval-set", "demo", "--output-dir", tmp_path)
     assert parent.code == 2
     assert "not a transformers model folder" in parent.err and "model folders inside it: tiny" in parent.err
+
+
+def test_a_missing_hub_style_model_says_there_is_no_such_local_folder(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # the hub's answer is the offline one, at once
+    result = cli("generate", "hf:modls/tiny", "--eval-set", "demo", "--output-dir", tmp_path)
+    assert result.code == 2
+    assert result.err.count("\n") == 1 and "no local folder of that name; the hub says:" in result.err

@@ -116,6 +116,10 @@ def configure_logging(verbosity: int) -> None:
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    # the hub's own retry warnings would print each retry twice; its final error is what we report
+    os.environ.setdefault("HF_HUB_VERBOSITY", "error" if verbosity == 0 else "info")
+    if verbosity == 0:
+        logging.getLogger("huggingface_hub").setLevel(logging.ERROR)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 

@@ -167,7 +167,13 @@ class HFBackend:
                 tokenizer = transformers.AutoTokenizer.from_pretrained(path)
                 model = transformers.AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
         except OSError as exc:
-            raise InputError(f"cannot load model {self.path!r}: {str(exc).splitlines()[0][:200]}") from None
+            local = (
+                ""
+                if Path(self.path).expanduser().exists()
+                else "no local folder of that name; the hub says: "
+            )
+            reason = str(exc).splitlines()[0][:200]
+            raise InputError(f"cannot load model {self.path!r}: {local}{reason}") from None
         tokenizer.padding_side = "left"
         if tokenizer.pad_token is None:
             tokenizer.pad_token = tokenizer.eos_token
