@@ -255,7 +255,9 @@ def _write_manifest(state: _State, identity: dict[str, Any]) -> None:
     """Record this session's settings; warn when they differ from those of the run being resumed."""
     fields = {k: v for k, v in asdict(state.config).items() if k != "generation"}
     config = {k: (str(v) if isinstance(v, Path) else v) for k, v in fields.items()}
-    config.update(state.config.generation.model_dump())  # flat, as the manifest has always been
+    decoding = state.config.generation.model_dump()
+    decoding["max_tokens"] = decoding.pop("max_new_tokens")  # the manifest's keys, as they have always been
+    config.update(decoding)
     config["similarity_threshold"] = state.index.threshold
     manifest = {
         "config": config,
