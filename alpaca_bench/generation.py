@@ -81,7 +81,7 @@ async def generate_async(
     )
     wrapped = CachedBackend(backend, cache, kind="generation")
     requests = [build_request(p, config) for p in todo]
-    with progress_bar(f"generating {backend.name}", len(requests), show_progress) as bar:
+    with progress_bar(f"generating {backend.name}", len(requests), show_progress) as bar, bar.live():
         async for completion in wrapped.stream(requests):
             generation = Generation(
                 prompt_id=completion.key,
@@ -96,7 +96,7 @@ async def generate_async(
             )
             store.append(generation)
             done[generation.prompt_id] = generation
-            bar.advance(tokens=0 if completion.cached else completion.usage.completion_tokens)
+            bar.finish(completion.key, tokens=0 if completion.cached else completion.usage.completion_tokens)
     ordered = [done[p.id] for p in prompts]
     logger.info("%s: %d outputs (%d model calls)", backend.name, len(ordered), wrapped.counts.answers)
     return GenerationRun(

@@ -1,8 +1,17 @@
-"""Progress bars for long work, on stderr, quiet when stderr is not a terminal."""
+"""Progress bars for long work, on stderr, quiet when stderr is not a terminal.
+
+A bar counts each item once, by key, whoever reports it first: the caller when a result arrives,
+or a backend that sees an output finish inside a batch (a local model's batch returns all its
+outputs at the end, so without that the bar would move one batch at a time). The backend finds
+the bar of the work it is doing through `live_bar()`, a context variable that follows the work
+into worker threads.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -28,6 +37,25 @@ class Bar:
         self._task = task
         self._tokens = 0
         self._started = time.perf_counter()
+        self._finished: set[str] = set()
+        self._lock = threading.Lock()
+
+    def finish(self, key: str, tokens: int = 0) -> None:
+        """Count item `key` as done, once: a second report of the same key is ignored."""
+        with self._lock:
+            if key in self._finished:
+                return
+            self._finished.add(key)
+        self.advance(tokens=tokens)
+
+    @contextlib.contextmanager
+    def live(self) -> Iterator[Bar]:
+        """Make this the bar `live_bar()` returns in the work (and its threads) inside the block."""
+        token = _LIVE.set(self)
+        try:
+            yield self
+        finally:
+            _LIVE.reset(token)
 
     def advance(self, amount: int = 1, tokens: int = 0, **fields: Any) -> None:
         if self._progress is not None and self._task is not None:
@@ -40,6 +68,14 @@ class Bar:
     def describe(self, description: str) -> None:
         if self._progress is not None and self._task is not None:
             self._progress.update(self._task, description=description)
+
+
+_LIVE: contextvars.ContextVar[Bar | None] = contextvars.ContextVar("alpaca_bench_live_bar", default=None)
+
+
+def live_bar() -> Bar | None:
+    """The bar of the work in progress, for a backend that can report items finishing early."""
+    return _LIVE.get()
 
 
 @contextlib.contextmanager

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..progress import status
+from ..progress import Bar, live_bar, status
 from ..prompt_format import alpaca_prompt
 from ..records import Prompt, Usage
 from ._base import BackendOptions, ChatRequest, Completion
@@ -27,6 +27,26 @@ logger = logging.getLogger(__name__)
 
 HF_HINT = "hf: models need torch and transformers: pip install 'alpaca-bench[hf]'"
 _SAMPLE_BYTES = 1 << 20
+
+
+class FinishedOutputs:
+    """A stopping criterion that never stops anything: at each decoding step it reports the
+    batch rows that have just produced end-of-sequence to the progress bar, with their length."""
+
+    def __init__(self, keys: list[str], eos_token_id: int | None, bar: Bar):
+        self.keys, self.eos, self.bar = keys, eos_token_id, bar
+        self.steps = 0
+        self.done: set[int] = set()
+
+    def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+        self.steps += 1
+        if self.eos is not None:
+            last = input_ids[:, -1].tolist()
+            for row, token in enumerate(last):
+                if token == self.eos and row not in self.done:
+                    self.done.add(row)
+                    self.bar.finish(self.keys[row], tokens=self.steps)
+        return input_ids.new_zeros(input_ids.shape[0], dtype=bool)
 
 
 def import_torch_transformers() -> tuple[Any, Any]:
@@ -269,6 +289,10 @@ class HFBackend:
             "return_dict_in_generate": True,
             "output_scores": any(r.logprobs or r.score_tokens for r, _ in batch),
         }
+        bar = live_bar()
+        if bar is not None:  # the bar moves as each output ends, not when the whole batch does
+            keys = [request.key for request, _ in batch]
+            kwargs["stopping_criteria"] = [FinishedOutputs(keys, self.tokenizer.eos_token_id, bar)]
         if sampling:
             kwargs.update(temperature=first.temperature, top_p=first.top_p, top_k=0)
             torch.manual_seed(first.seed or 0)
