@@ -24,10 +24,15 @@ F = TypeVar("F")
 
 
 class LazyRegistry(Generic[F]):
-    def __init__(self, entries: dict[str, str | F], group: str | None = None):
+    def __init__(
+        self, entries: dict[str, str | F], group: str | None = None, spelled: dict[str, str] | None = None
+    ):
+        """`spelled` says how users write a built-in name in a spec (`openai:MODEL[@URL]`), for
+        error messages; other names show as they are."""
         self._entries: dict[str, str | F | metadata.EntryPoint] = dict(entries)
         self._group = group
         self._discovered = group is None
+        self._spelled = dict(spelled or {})
 
     def register(self, name: str, factory: F | str) -> None:
         """Add or replace `name`: a factory, or a 'module:attribute' path to one."""
@@ -52,12 +57,10 @@ class LazyRegistry(Generic[F]):
         self._discover()
         return sorted(self._entries)
 
-    def unknown(
-        self, what: str, name: str, shown: dict[str, str] | None = None, spec: str | None = None
-    ) -> InputError:
+    def unknown(self, what: str, name: str, spec: str | None = None) -> InputError:
         """The error for a `name` not registered (from `spec`, as the user wrote it): the closest
-        name first, then every choice (`shown` spells one as users write it: `openai:MODEL[@URL]`)."""
-        spell = shown or {}
+        name first, then every choice, each as users write it."""
+        spell = self._spelled
         choices = [spell.get(n, n) for n in self.names()]
         close = difflib.get_close_matches(name, self.names(), n=1, cutoff=0.6)
         hint = f"did you mean {spell.get(close[0], close[0])!r}? " if close else ""

@@ -108,17 +108,14 @@ _REGISTRY: LazyRegistry[JudgeFactory] = LazyRegistry(
         "embedding": "alpaca_bench.judges._reference:EmbeddingJudge",
     },
     group="alpaca_bench.judges",
+    spelled={
+        "openai": "openai:MODEL[@URL]",
+        "hf": "hf:PATH",
+        "vllm": "vllm:PATH",
+        "rouge": "rouge",
+        "embedding": "embedding:PATH",
+    },
 )
-
-
-# how each built-in judge spec is written (a plugin's shows as its bare name)
-_SPELLED = {
-    "openai": "openai:MODEL[@URL]",
-    "hf": "hf:PATH",
-    "vllm": "vllm:PATH",
-    "rouge": "rouge",
-    "embedding": "embedding:PATH",
-}
 
 
 def register_judge(scheme: str, factory: JudgeFactory | str) -> None:
@@ -133,5 +130,5 @@ def load_judge(spec: str, options: JudgeOptions | None = None) -> Judge:
     """`openai:MODEL[@URL]`, `hf:PATH`, `vllm:PATH`, `rouge`, `embedding:PATH`."""
     scheme = spec.partition(":")[0].strip()
     if scheme not in _REGISTRY:
-        raise _REGISTRY.unknown("judge", scheme, _SPELLED, spec)
+        raise _REGISTRY.unknown("judge", scheme, spec)
     return _REGISTRY.get(scheme)(spec, options or JudgeOptions())

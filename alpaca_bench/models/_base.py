@@ -154,17 +154,14 @@ _REGISTRY: LazyRegistry[Factory] = LazyRegistry(
         "mock": "alpaca_bench.models._mock:MockBackend",
     },
     group="alpaca_bench.backends",
+    spelled={
+        "hf": "hf:PATH_OR_REPO",
+        "openai": "openai:MODEL[@URL]",
+        "vllm": "vllm:PATH",
+        "file": "file:PATH",
+        "mock": "mock:NAME",
+    },
 )
-
-
-# how each built-in model spec is written (a plugin's shows as its bare scheme)
-_SPELLED = {
-    "hf": "hf:PATH_OR_REPO",
-    "openai": "openai:MODEL[@URL]",
-    "vllm": "vllm:PATH",
-    "file": "file:PATH",
-    "mock": "mock:NAME",
-}
 
 
 def register_backend(scheme: str, factory: Factory | str) -> None:
@@ -191,7 +188,7 @@ def split_spec(spec: str) -> tuple[str, str]:
             )
         raise InputError(f"model spec {spec!r} has no scheme; use one of {', '.join(backend_schemes())}")
     if scheme not in _REGISTRY:
-        raise _REGISTRY.unknown("model scheme", scheme, _SPELLED)
+        raise _REGISTRY.unknown("model scheme", scheme)
     return scheme, rest
 
 
