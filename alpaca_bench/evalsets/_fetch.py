@@ -22,7 +22,6 @@ tests' server on 127.0.0.1.
 from __future__ import annotations
 
 import csv
-import json
 import logging
 import os
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, ServiceError
-from ..files import read_json_rows, read_text_strict
+from ..files import read_json_rows
 from ..paths import fetched_data_dir
 from ..progress import progress_bar
 from ._builtin import ALPACA_EVAL, SELF_INSTRUCT
@@ -49,7 +48,7 @@ class JsonRows:
     fields: tuple[str, ...]
 
     def __call__(self, path: Path) -> list[list[Any]]:
-        return [[row.get(field) for field in self.fields] for row in _json_rows(path)]
+        return [[row.get(field) for field in self.fields] for row in read_json_rows(path)]
 
 
 @dataclass(frozen=True)
@@ -75,17 +74,6 @@ def _cell(text: str) -> Any:
         return float(text)
     except ValueError:
         return text
-
-
-def _json_rows(path: Path) -> list[dict[str, Any]]:
-    """Rows of a data file. JSONL is split on newlines only: `str.splitlines` also breaks at
-    U+2028 and friends, which some Arena-Hard prompts contain inside their strings."""
-    if path.suffix != ".jsonl":
-        return read_json_rows(path)
-    rows = [json.loads(line) for line in read_text_strict(path).split("\n") if line.strip()]
-    if not all(isinstance(row, dict) for row in rows):
-        raise InputError("expected one JSON object per line", path)
-    return rows
 
 
 def _file(
