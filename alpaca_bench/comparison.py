@@ -240,7 +240,7 @@ def rejudge(run_dir: Path, settings: CompareSettings) -> CompareResult:
     source = open_run(run_dir)
     manifest = source.manifest()
     settings = replace(settings, output_dir=source.path.parents[2])
-    comparison = Comparison(settings, eval_set=_eval_set_of(manifest, settings))
+    comparison = Comparison(settings, eval_set=manifest.load_eval_set())
     sides = []
     for side in (manifest.baseline, manifest.candidate):
         outputs = source.outputs(side)
@@ -251,13 +251,3 @@ def rejudge(run_dir: Path, settings: CompareSettings) -> CompareResult:
         sides.append(GenerationRun(side.name, ordered, 0, len(ordered), store_path, side.config_hash))
     specs = (manifest.baseline.spec, manifest.candidate.spec)
     return asyncio.run(comparison.judge_runs(sides[0], sides[1], specs, time.perf_counter()))
-
-
-def _eval_set_of(manifest: RunManifest, settings: CompareSettings) -> EvalSet:
-    source = manifest.eval_set_source
-    try:
-        return load_eval_set(manifest.eval_set)
-    except InputError:
-        if not source:
-            raise
-        return load_eval_set(source)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+DEFAULT_RESULTS = Path("results")  # the results root when none is given, relative to where a command runs
 DATA_DIR_ENV = "ALPACA_BENCH_DATA_DIR"
 CACHE_ENV = "ALPACA_BENCH_CACHE"
 

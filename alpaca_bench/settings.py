@@ -15,6 +15,7 @@ from .errors import InputError
 from .evalsets import EvalSet
 from .judges import DEFAULT_JUDGE, JudgeOptions
 from .models._base import BackendOptions
+from .paths import DEFAULT_RESULTS
 from .records import GenerationConfig
 
 
@@ -35,7 +36,7 @@ class CompareSettings:
     both_orders: bool = False
     seed: int = 0
     n_boot: int = 10_000
-    output_dir: Path = Path("results")
+    output_dir: Path = DEFAULT_RESULTS
     max_unscored_frac: float = 0.05
     generation: GenerationConfig = field(default_factory=GenerationConfig)
     backend: BackendOptions = field(default_factory=BackendOptions)

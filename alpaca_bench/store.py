@@ -21,7 +21,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from .errors import InputError
+from .errors import AlpacaBenchError, InputError
+from .evalsets import EvalSet, load_eval_set
 from .files import JsonlLog, atomic_write_json, first_error, read_text_strict
 from .provenance import git_revision, package_versions
 from .records import Generation, Judgment, stable_hash, utcnow
@@ -153,6 +154,19 @@ class RunManifest(BaseModel):
     eval_set_source: str = ""
     n_prompts: int = 0
     limit: int | None = None
+
+    def load_eval_set(self) -> EvalSet:
+        """The eval set the run was made on: by its name, else by the source it was loaded from
+        (a built-in that is offline now, a file that moved). Raises the last one's error."""
+        failure: AlpacaBenchError = InputError("the run manifest names no eval set")
+        for spec in (self.eval_set, self.eval_set_source):
+            if not spec:
+                continue
+            try:
+                return load_eval_set(spec)
+            except AlpacaBenchError as exc:
+                failure = exc
+        raise failure
 
 
 class RunFolder:

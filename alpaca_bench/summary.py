@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .errors import AlpacaBenchError
-from .evalsets import EvalSet, load_eval_set
+from .evalsets import EvalSet
 from .health import with_warnings
 from .provenance import package_versions
 from .records import HUMAN, ComparisonSummary, Generation, Interval
@@ -27,24 +27,12 @@ from .store import RunFolder, RunManifest
 logger = logging.getLogger(__name__)
 
 
-def run_eval_set(manifest: RunManifest) -> EvalSet | None:
-    """The eval set a run was judged on, by name or by the source it was loaded from; None when
-    neither loads any more (a local file moved away): callers say what they do without it."""
-    for spec in (manifest.eval_set, manifest.eval_set_source):
-        if not spec:
-            continue
-        try:
-            return load_eval_set(spec)
-        except AlpacaBenchError:
-            continue
-    return None
-
-
 def _eval_set_for(manifest: RunManifest) -> EvalSet | None:
-    found = run_eval_set(manifest)
-    if found is None:
+    try:
+        return manifest.load_eval_set()
+    except AlpacaBenchError:
         logger.warning("eval set %r not found; the summary has no per-category table", manifest.eval_set)
-    return found
+        return None
 
 
 def _per_category(ids: list[str], prefs: np.ndarray, eval_set: EvalSet | None) -> dict[str, dict[str, float]]:

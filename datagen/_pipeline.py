@@ -42,8 +42,9 @@ from alpaca_bench.models import (
 )
 from alpaca_bench.pricing import FREE, CostBudget, Price, price_for
 from alpaca_bench.progress import Bar, progress_bar
-from alpaca_bench.records import GenerationConfig, Usage
+from alpaca_bench.records import Usage
 
+from ._config import DatagenConfig
 from ._dedup import RougeIndex, check_threshold
 from ._filters import TaskFilter, default_filters, first_rejection
 from ._formats import TaskFormat, get_format
@@ -56,49 +57,6 @@ logger = logging.getLogger(__name__)
 
 # Before any answer arrives, assume half the requested tasks survive (Alpaca kept about 40%).
 PRIOR_YIELD = 0.5
-
-
-# Sampling, not greedy: self-instruct needs varied tasks; few-shot answers of 20 tasks are long.
-DATAGEN_DECODING = GenerationConfig(temperature=1.0, max_new_tokens=3072)
-
-
-@dataclass
-class DatagenConfig:
-    seed_tasks: Path
-    model: str
-    num: int
-    output: Path
-    examples_per_prompt: int = 3
-    machine_examples: int = 0
-    tasks_per_request: int = 20
-    format: str = "numbered"
-    similarity_threshold: float | str = 0.7
-    # the teacher's decoding; its seed also picks each request's examples
-    generation: GenerationConfig = field(default_factory=lambda: DATAGEN_DECODING)
-    max_cost: float | None = None
-    price: Price | None = None
-    patience: int = 50
-
-    def check(self, seeds: int) -> None:
-        """Every option problem as one InputError, before anything is generated or written."""
-        problems = [
-            (self.num < 1, f"--num must be at least 1, got {self.num}"),
-            (self.examples_per_prompt < 1, "--examples-per-prompt must be at least 1"),
-            (
-                self.examples_per_prompt > seeds,
-                f"--examples-per-prompt {self.examples_per_prompt} is more than the {seeds} seed tasks",
-            ),
-            (
-                not 0 <= self.machine_examples <= self.examples_per_prompt,
-                "--machine-examples must be between 0 and --examples-per-prompt",
-            ),
-            (self.tasks_per_request < 1, "--tasks-per-request must be at least 1"),
-            (self.max_cost is not None and self.max_cost < 0, "--max-cost must be ≥ 0"),
-            (self.patience < 1, "--patience must be at least 1"),
-        ]
-        for failed, message in problems:
-            if failed:
-                raise InputError(message)
 
 
 @dataclass(frozen=True)

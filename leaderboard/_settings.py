@@ -10,9 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from alpaca_bench.paths import DEFAULT_RESULTS
+
 RESULTS_ENV = "ALPACA_BENCH_RESULTS"
 BATTLE_ENV = "ALPACA_BENCH_BATTLE_CONFIG"
-DEFAULT_RESULTS = Path("results")
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-HEAVY = ("torch", "transformers", "streamlit", "openai", "datasets", "textual")
+HEAVY = ("torch", "transformers", "streamlit", "openai", "datasets", "textual", "scipy", "numpy", "rapidfuzz")
 
 PROBE = """
 import sys

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from ..paths import DEFAULT_RESULTS
 from .options import examples, stdout
 from .report import print_summary
 
@@ -23,7 +24,7 @@ def register(subparsers: Any) -> None:
         "CPU cores.",
     )
     parser.add_argument(
-        "--output-dir", type=Path, default=Path("results"), help="results root (default results/)"
+        "--output-dir", type=Path, default=DEFAULT_RESULTS, help=f"results root (default {DEFAULT_RESULTS}/)"
     )
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
     parser.set_defaults(handler=handle)

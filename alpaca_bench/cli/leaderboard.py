@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from ..paths import DEFAULT_RESULTS
 from .options import examples
 
 
@@ -32,7 +33,10 @@ def register(subparsers: Any) -> None:
         "models. Stop it with Ctrl-C. `streamlit run leaderboard/app.py -- --results DIR` works too.",
     )
     parser.add_argument(
-        "--results", type=Path, default=Path("results"), help="results folder to show (default results/)"
+        "--results",
+        type=Path,
+        default=DEFAULT_RESULTS,
+        help=f"results folder to show (default {DEFAULT_RESULTS}/)",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=port_number, default=8501, help="port (default 8501)")

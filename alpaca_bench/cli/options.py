@@ -10,6 +10,7 @@ from rich.console import Console
 
 from ..cache import CallCache, NullCache
 from ..models._base import BackendOptions
+from ..paths import DEFAULT_RESULTS
 from ..records import GenerationConfig
 from .flags import Flag, FlagTable
 
@@ -157,7 +158,7 @@ def add_service_options(parser: argparse.ArgumentParser) -> None:
 
 def add_output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--output-dir", type=Path, default=Path("results"), help="results root (default results/)"
+        "--output-dir", type=Path, default=DEFAULT_RESULTS, help=f"results root (default {DEFAULT_RESULTS}/)"
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")

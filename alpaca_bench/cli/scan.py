@@ -12,14 +12,13 @@ from typing import Any
 
 from rich.table import Table
 
-from ..errors import InputError
+from ..errors import AlpacaBenchError, InputError
 from ..evalsets import EvalSet, load_eval_set, parse_field_map
 from ..models._base import BackendOptions
 from ..models._file import FileBackend
 from ..records import Prompt
 from ..scan import SET_RULES, TEXT_RULES, ScanReport, scan_outputs
 from ..store import RunFolder, RunManifest
-from ..summary import run_eval_set
 from .options import examples, print_json, stdout
 
 logger = logging.getLogger(__name__)
@@ -127,14 +126,15 @@ def scan_run(run: RunFolder) -> list[tuple[str, ScanReport]]:
 
 
 def _eval_set_of(manifest: RunManifest) -> EvalSet | None:
-    found = run_eval_set(manifest)
-    if found is None:
+    try:
+        return manifest.load_eval_set()
+    except AlpacaBenchError:
         logger.warning(
             "eval set %r not found; scanning without the prompts (words the user asked for may be held "
             "against an answer, and per-prompt templates are harder to see)",
             manifest.eval_set,
         )
-    return found
+        return None
 
 
 def report_json(name: str, report: ScanReport) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from alpaca_bench.errors import AlpacaBenchError, InputError
-from alpaca_bench.evalsets import EvalSet, load_eval_set
+from alpaca_bench.evalsets import EvalSet
 from alpaca_bench.records import Position, Prompt
 from alpaca_bench.store import RunFolder, RunManifest, pair_hash
 
@@ -43,11 +43,10 @@ class RatingPair:
 def run_eval_set(run: RunFolder, manifest: RunManifest) -> EvalSet:
     """The eval set a run was made on, by name or by the file it came from."""
     tried = [spec for spec in (manifest.eval_set, manifest.eval_set_source) if spec]
-    for spec in tried:
-        try:
-            return load_eval_set(spec)
-        except AlpacaBenchError:
-            continue
+    try:
+        return manifest.load_eval_set()
+    except AlpacaBenchError:
+        pass
     raise InputError(
         f"cannot load the run's eval set (tried {', '.join(map(repr, tried))}); raters need its instructions",
         run.manifest_path,
