@@ -40,6 +40,11 @@ class Bar:
         self._finished: set[str] = set()
         self._lock = threading.Lock()
 
+    @property
+    def shown(self) -> bool:
+        """Whether anyone sees this bar (a backend skips early reports for one nobody sees)."""
+        return self._progress is not None
+
     def finish(self, key: str, tokens: int = 0) -> None:
         """Count item `key` as done, once: a second report of the same key is ignored."""
         with self._lock:

@@ -290,7 +290,7 @@ class HFBackend:
             "output_scores": any(r.logprobs or r.score_tokens for r, _ in batch),
         }
         bar = live_bar()
-        if bar is not None:  # the bar moves as each output ends, not when the whole batch does
+        if bar is not None and bar.shown:  # the bar moves as each output ends, not with the batch
             keys = [request.key for request, _ in batch]
             kwargs["stopping_criteria"] = [FinishedOutputs(keys, self.tokenizer.eos_token_id, bar)]
         if sampling:

@@ -22,6 +22,10 @@ class RecordingBar(Bar):
         super().__init__(None, None)
         self.calls: list[tuple[str, int]] = []
 
+    @property
+    def shown(self) -> bool:
+        return True
+
     def advance(self, amount: int = 1, tokens: int = 0, **fields: object) -> None:
         self.calls.append(("advance", tokens))
 
