@@ -1,6 +1,8 @@
 """The leaderboard: a streamlit-free data layer over a results folder, and the pages that show it.
 
-`alpaca-bench leaderboard` (or `streamlit run leaderboard/app.py -- --results DIR`) serves it.
+`alpaca-bench leaderboard` (or `streamlit run leaderboard/app.py -- --results DIR`) serves it;
+`alpaca-bench leaderboard export` (`export_site`) writes it as a static site. Pages and export
+share one rendering (`_html`).
 The data layer (`ResultsIndex` and the explorer and judge-analysis rows) computes every figure;
 the `_page_*` modules only lay them out, and model outputs are always shown as plain text.
 Importing this package imports neither streamlit nor the statistics; names load on first use.
@@ -14,7 +16,8 @@ from ._launch import app_path, serve, streamlit_command
 from ._settings import AppSettings, app_settings
 
 if TYPE_CHECKING:  # what the lazy names are, for the type checker
-    from ._explorer import OUTCOMES, ExplorerRow, ShownVerdict, explorer_rows, filter_rows
+    from ._explorer import OUTCOMES, ExplorerRow, ShownVerdict, default_comparison, explorer_rows, filter_rows
+    from ._export import ExportReport, export_site
     from ._index import (
         Fingerprint,
         IndexSettings,
@@ -42,6 +45,9 @@ _LAZY = {
     "ShownVerdict": "_explorer",
     "explorer_rows": "_explorer",
     "filter_rows": "_explorer",
+    "default_comparison": "_explorer",
+    "ExportReport": "_export",
+    "export_site": "_export",
     "agreement_rows": "_judges",
     "length_bias_bins": "_judges",
     "length_bias_points": "_judges",
@@ -55,6 +61,7 @@ __all__ = [
     "OUTCOMES",
     "AppSettings",
     "ExplorerRow",
+    "ExportReport",
     "Fingerprint",
     "IndexSettings",
     "LoadedComparison",
@@ -65,7 +72,9 @@ __all__ = [
     "app_path",
     "app_settings",
     "comparisons_of_pair",
+    "default_comparison",
     "explorer_rows",
+    "export_site",
     "filter_rows",
     "length_bias_bins",
     "length_bias_points",

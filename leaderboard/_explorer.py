@@ -18,7 +18,7 @@ from typing import Any, Literal
 from alpaca_bench.errors import AlpacaBenchError
 from alpaca_bench.evalsets import load_eval_set
 from alpaca_bench.files import JsonlLog
-from alpaca_bench.records import HUMAN, Judgment, Prompt
+from alpaca_bench.records import HUMAN, Generation, Judgment, Prompt
 from alpaca_bench.scan import scan_outputs
 from alpaca_bench.stats import per_prompt_preferences
 from alpaca_bench.store import RunFolder
@@ -55,6 +55,7 @@ class ExplorerRow:
     category: str
     instruction: str
     input: str
+    reference: str
     baseline_output: str
     candidate_output: str
     outcome: Outcome
@@ -72,6 +73,16 @@ def explorer_rows(index: ResultsIndex, comparison: LoadedComparison) -> list[Exp
     """Every prompt with outputs from both models, in eval-set order; memoised per comparison."""
     built: list[ExplorerRow] = index.memo(("explorer", comparison.key), lambda _key: _rows(index, comparison))
     return built
+
+
+def default_comparison(index: ResultsIndex) -> LoadedComparison:
+    """What the Explorer opens on: the comparison with the most scored prompts (a judge's run
+    over the whole eval set, not three people's ratings), an LLM or metric judge before people
+    on a tie, then the one with most judgments (both orders), then by key."""
+    return min(
+        index.comparisons,
+        key=lambda c: (-c.summary.n, c.judge == HUMAN, -len(c.judgments), c.key),
+    )
 
 
 def filter_rows(
@@ -133,7 +144,7 @@ def _rows(index: ResultsIndex, comparison: LoadedComparison) -> list[ExplorerRow
     mean = dict(zip(mean_ids, means.tolist(), strict=True))
     verdicts = _by_prompt(comparison.judgments, flip=False)
     human = _human_ratings(index, comparison)
-    flags = _flags(comparison)
+    flags = _flags(index, comparison)
     rows = []
     for pid in ids:
         prompt = prompts.get(pid)
@@ -143,6 +154,7 @@ def _rows(index: ResultsIndex, comparison: LoadedComparison) -> list[ExplorerRow
                 category=(prompt.category if prompt else None) or NO_CATEGORY,
                 instruction=prompt.instruction if prompt else "",
                 input=prompt.input if prompt else "",
+                reference=(prompt.reference or "") if prompt else "",
                 baseline_output=outputs_b[pid].output,
                 candidate_output=outputs_c[pid].output,
                 outcome=_outcome(mean.get(pid), bool(verdicts.get(pid))),
@@ -195,13 +207,24 @@ def _raw_text(raw: Any) -> str:
     return json.dumps(raw, indent=2, ensure_ascii=False, default=str)
 
 
-def _flags(comparison: LoadedComparison) -> dict[str, list[str]]:
+def _flags(index: ResultsIndex, comparison: LoadedComparison) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for side, outputs in (
         ("baseline", comparison.baseline_outputs),
         ("candidate", comparison.candidate_outputs),
     ):
+        for pid, flags in _scanned(index, outputs).items():
+            found.setdefault(pid, []).extend(f"{side}: {flag}" for flag in flags)
+    return found
+
+
+def _scanned(index: ResultsIndex, outputs: dict[str, Generation]) -> dict[str, list[str]]:
+    """`scan_outputs` of one model's outputs, once per index: the loader shares a model's
+    outputs between its comparisons, so a baseline is not rescanned for every candidate."""
+
+    def scan(_key: int) -> dict[str, list[str]]:
         report = scan_outputs({pid: g.output for pid, g in outputs.items()})
-        for pid, flags in report.flags.items():
-            found.setdefault(pid, []).extend(f"{side}: {f.reason} ({f.detail})" for f in flags)
+        return {pid: [f"{f.reason} ({f.detail})" for f in flags] for pid, flags in report.flags.items()}
+
+    found: dict[str, list[str]] = index.memo(("scan", id(outputs)), scan)
     return found

@@ -54,6 +54,8 @@ logger = logging.getLogger(__name__)
 
 ELO_SCALE = 400.0 / math.log(10.0)
 ELO_ANCHOR = 1000.0
+SMALL_N_MDE = 0.10  # a row whose minimum detectable effect exceeds 10 points is marked small-n
+LENGTH_RATIO_CAVEAT = 2.0  # outputs over twice (or under half) the baseline's length: LC extrapolates
 Fingerprint = tuple[tuple[str, int, int], ...]
 Row = dict[str, Any]
 M = TypeVar("M", bound=BaseModel)
@@ -61,11 +63,13 @@ M = TypeVar("M", bound=BaseModel)
 
 @dataclass(frozen=True)
 class IndexSettings:
-    """`n_boot` only for summaries that must be recomputed; `rating_boot` rounds for BT CIs;
-    `trust_summaries=False` recomputes every summary (slow; for checking, and as a baseline)."""
+    """`n_boot` only for summaries that must be recomputed; `rating_boot` rounds for BT CIs and
+    `lc_boot` for length-controlled ones; `trust_summaries=False` recomputes every summary
+    (slow; for checking, and as a baseline)."""
 
     n_boot: int = 10_000
     rating_boot: int = 100
+    lc_boot: int = 200
     seed: int = 0
     level: float = 0.95
     trust_summaries: bool = True
@@ -196,7 +200,14 @@ class ResultsIndex:
     # --- tables -------------------------------------------------------------------------------
 
     def leaderboard(self, eval_set: str, judge: str, baseline: str) -> list[Row]:
-        """One row per candidate against `baseline`, best win rate first."""
+        """One row per candidate against `baseline`, and the baseline's own row (`is_baseline`,
+        50% by definition), best win rate first.
+
+        `rank` is 1 + the number of rows whose win-rate interval lies wholly above this row's,
+        so rows that cannot be told apart share a rank. `small_n` marks rows whose minimum
+        detectable effect (`mde`) exceeds `SMALL_N_MDE`; `lc_caveat` marks rows whose mean output
+        length is over `LENGTH_RATIO_CAVEAT` times (or under its inverse) the baseline's, where
+        the length-controlled figure is an extrapolation."""
         rows: list[Row] = self.memo(("leaderboard", eval_set, judge, baseline), self._leaderboard)
         return rows
 
@@ -240,7 +251,12 @@ class ResultsIndex:
         controlled = _length_controlled(chosen, self.settings)
         ratings = {row["model"]: row for row in self.ratings(eval_set, judge)}
         rows = [_leaderboard_row(c, controlled.get(c.key), ratings.get(c.candidate)) for c in chosen]
-        rows.sort(key=lambda r: (r["win_rate"] is None, -(r["win_rate"] or 0.0), r["model"]))
+        if rows:
+            rows.append(_baseline_row(baseline, chosen, ratings.get(baseline)))
+        _rank_by_intervals(rows)
+        rows.sort(
+            key=lambda r: (r["win_rate"] is None, -(r["win_rate"] or 0.0), not r["is_baseline"], r["model"])
+        )
         return rows
 
     def _ratings(self, eval_set: str, judge: str) -> list[Row]:
@@ -264,7 +280,15 @@ class ResultsIndex:
                 counts[j.baseline] += 1
                 counts[j.candidate] += 1
         return [
-            {**row, "judgments": counts[row["model"]], "anchor": row["model"] == result.anchor}
+            {
+                "rank": row["rank"],
+                "model": row["model"],
+                "rating": row["rating"],
+                "rating_low": _finite(row["ci_low"]),
+                "rating_high": _finite(row["ci_high"]),
+                "judgments": counts[row["model"]],
+                "anchor": row["model"] == result.anchor,
+            }
             for row in result.rows()
         ]
 
@@ -277,18 +301,32 @@ def _anchor(judgments: Sequence[Judgment], baselines: Sequence[str]) -> str | No
     return next((b for b in baselines if b in scored), None)
 
 
-def _leaderboard_row(c: LoadedComparison, controlled: float | None, rating: Row | None) -> Row:
+def _finite(value: float | None) -> float | None:
+    return None if value is None or math.isnan(value) else value
+
+
+def _leaderboard_row(c: LoadedComparison, controlled: _Controlled | None, rating: Row | None) -> Row:
     s = c.summary
+    ratio = _length_ratio(s.avg_length_candidate, s.avg_length_baseline)
+    mde = s.min_detectable_effect
     return {
-        "rank": rating["rank"] if rating else None,
+        "rank": None,
         "model": c.candidate,
+        "is_baseline": False,
         "win_rate": s.win_rate,
         "ci_low": s.ci.low if s.ci else None,
         "ci_high": s.ci.high if s.ci else None,
-        "lc_win_rate": controlled,
+        "lc_win_rate": controlled.value if controlled else None,
+        "lc_low": controlled.low if controlled else None,
+        "lc_high": controlled.high if controlled else None,
+        "length_ratio": ratio,
+        "lc_caveat": ratio is not None and controlled is not None and _far_apart(ratio),
         "rating": rating["rating"] if rating else None,
-        "rating_low": rating["ci_low"] if rating else None,
-        "rating_high": rating["ci_high"] if rating else None,
+        "rating_low": rating["rating_low"] if rating else None,
+        "rating_high": rating["rating_high"] if rating else None,
+        "bt_rank": rating["rank"] if rating else None,
+        "mde": mde,
+        "small_n": mde is not None and mde > SMALL_N_MDE,
         "n": s.n,
         "wins": s.wins,
         "losses": s.losses,
@@ -306,19 +344,97 @@ def _leaderboard_row(c: LoadedComparison, controlled: float | None, rating: Row 
     }
 
 
-def _length_controlled(chosen: Sequence[LoadedComparison], settings: IndexSettings) -> dict[str, float]:
-    """LC win rate per comparison key; difficulties shared by all candidates of the baseline."""
+def _baseline_row(baseline: str, chosen: Sequence[LoadedComparison], rating: Row | None) -> Row:
+    """The baseline against itself: 50% by definition (an interval of one point), so that it
+    takes its place in the ranking and the chart; counts are left blank."""
+    lengths = [c.summary.avg_length_baseline for c in chosen if c.summary.avg_length_baseline is not None]
+    return {
+        "rank": None,
+        "model": baseline,
+        "is_baseline": True,
+        "win_rate": 0.5,
+        "ci_low": 0.5,
+        "ci_high": 0.5,
+        "lc_win_rate": 0.5,
+        "lc_low": None,
+        "lc_high": None,
+        "length_ratio": 1.0 if lengths else None,
+        "lc_caveat": False,
+        "rating": rating["rating"] if rating else None,
+        "rating_low": rating["rating_low"] if rating else None,
+        "rating_high": rating["rating_high"] if rating else None,
+        "bt_rank": rating["rank"] if rating else None,
+        "mde": None,
+        "small_n": False,
+        "n": None,
+        "wins": None,
+        "losses": None,
+        "ties": None,
+        "unscored": None,
+        "avg_length": lengths[0] if lengths else None,
+        "baseline_avg_length": lengths[0] if lengths else None,
+        "truncated": None,
+        "baseline_truncated": None,
+        "warnings": 0,
+        "warning_text": "",
+        "cost_usd": None,
+        "p_value": None,
+        "comparison": None,
+    }
+
+
+def _rank_by_intervals(rows: list[Row]) -> None:
+    """rank = 1 + the number of rows whose interval lies wholly above this row's (a row without
+    an interval counts as its point estimate; a row without a win rate has no rank)."""
+    scored = [r for r in rows if r["win_rate"] is not None]
+    bounds = [
+        (
+            r["win_rate"] if r["ci_low"] is None else r["ci_low"],
+            r["win_rate"] if r["ci_high"] is None else r["ci_high"],
+        )
+        for r in scored
+    ]
+    for row, (_, high) in zip(scored, bounds, strict=True):
+        row["rank"] = 1 + sum(1 for low, _ in bounds if low > high)
+
+
+def _length_ratio(candidate: float | None, baseline: float | None) -> float | None:
+    if candidate is None or baseline is None or baseline <= 0 or candidate <= 0:
+        return None
+    return candidate / baseline
+
+
+def _far_apart(ratio: float) -> bool:
+    return ratio > LENGTH_RATIO_CAVEAT or ratio < 1.0 / LENGTH_RATIO_CAVEAT
+
+
+@dataclass(frozen=True)
+class _Controlled:
+    value: float
+    low: float | None
+    high: float | None
+
+
+def _length_controlled(chosen: Sequence[LoadedComparison], settings: IndexSettings) -> dict[str, _Controlled]:
+    """LC win rate and interval per comparison key; difficulties shared by all candidates of
+    the baseline."""
     data = [(c.key, item) for c in chosen if (item := _length_comparison(c)) is not None]
     if not data:
         return {}
     try:
         fitted = length_controlled_win_rates(
-            [d for _, d in data], np.random.default_rng(settings.seed), n_boot=0, level=settings.level
+            [d for _, d in data],
+            np.random.default_rng(settings.seed),
+            n_boot=settings.lc_boot,
+            level=settings.level,
         )
     except ValueError as exc:
         logger.warning("length control not fitted: %s", exc)
         return {}
-    return {key: result.length_controlled_win_rate for (key, _), result in zip(data, fitted, strict=True)}
+    return {
+        key: _Controlled(result.length_controlled_win_rate, _finite(result.ci_low), _finite(result.ci_high))
+        for (key, _), result in zip(data, fitted, strict=True)
+    }
 
 
 def _length_comparison(c: LoadedComparison) -> LengthComparison | None:

@@ -23,6 +23,8 @@ from ._index import ResultsIndex
 
 Row = dict[str, Any]
 LENGTH_BINS = 10
+MIN_BIN = 10  # prompts per bin at least: fewer make a bin's win rate swing from 0 to 1
+Z_95 = 1.959963984540054
 
 
 def agreement_rows(index: ResultsIndex, eval_set: str) -> list[Row]:
@@ -100,21 +102,27 @@ def length_bias_points(index: ResultsIndex, eval_set: str) -> list[Row]:
 
 def length_bias_bins(index: ResultsIndex, eval_set: str, bins: int = LENGTH_BINS) -> list[Row]:
     """Per judge, prompts pooled over comparisons and cut into equal-count bins of length
-    difference: the mean preference for the candidate in each bin."""
+    difference: the mean preference for the candidate in each bin, with a normal-approximation
+    95% interval. Equal-count bins keep one model with very long outputs from stretching the
+    scale: it fills the last bin instead of an axis of its own."""
     rows = []
     for judge in index.judges(eval_set):
         diffs, prefs = _prompt_lengths(index, eval_set, judge)
         if diffs.size == 0:
             continue
         order = np.argsort(diffs, kind="stable")
-        for part in np.array_split(order, min(bins, diffs.size)):
+        for part in np.array_split(order, max(1, min(bins, diffs.size // MIN_BIN))):
+            mean = float(prefs[part].mean())
+            half = Z_95 * float(prefs[part].std()) / math.sqrt(part.size)
             rows.append(
                 {
                     "judge": judge,
                     "length_difference": float(np.median(diffs[part])),
                     "low": float(diffs[part].min()),
                     "high": float(diffs[part].max()),
-                    "win_rate": float(prefs[part].mean()),
+                    "win_rate": mean,
+                    "ci_low": max(0.0, mean - half),
+                    "ci_high": min(1.0, mean + half),
                     "n": int(part.size),
                 }
             )

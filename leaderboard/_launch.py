@@ -17,7 +17,7 @@ from ._settings import BATTLE_ENV, RESULTS_ENV
 
 logger = logging.getLogger(__name__)
 
-INSTALL_HINT = "the leaderboard needs streamlit, pandas and altair: pip install 'alpaca-bench[leaderboard]'"
+INSTALL_HINT = "the leaderboard needs streamlit and pandas: pip install 'alpaca-bench[leaderboard]'"
 
 
 def app_path() -> Path:
@@ -41,6 +41,8 @@ def streamlit_command(results: Path, host: str, port: int, battle_config: Path |
         "none",
         "--browser.gatherUsageStats",
         "false",
+        "--client.toolbarMode",
+        "viewer",
         "--",
         "--results",
         str(results),

@@ -11,6 +11,7 @@ from alpaca_bench.errors import AlpacaBenchError
 
 from . import _page_battle, _page_explorer, _page_head_to_head, _page_judges, _page_leaderboard
 from ._context import PageContext
+from ._html import stylesheet
 from ._render import escape_markdown
 from ._settings import app_settings
 
@@ -31,6 +32,7 @@ def slug(name: str) -> str:
 
 def main(argv: Sequence[str]) -> None:
     st.set_page_config(page_title="alpaca-bench leaderboard", layout="wide")
+    st.html(f"<style>{stylesheet()}</style>")  # style only: added to the page, takes no space
     settings = app_settings(argv)
     names = list(PAGES)
     by_slug = {slug(name): name for name in names}

@@ -6,16 +6,16 @@ through `st.text` or a data frame; nothing untrusted is ever rendered as HTML or
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from alpaca_bench.health import counts_text, graded, truncation_text
 
+from . import _html
 from ._choices import has_results
 from ._context import PageContext
-from ._explorer import OUTCOMES, ExplorerRow, ShownVerdict, explorer_rows, filter_rows
+from ._explorer import OUTCOMES, ExplorerRow, ShownVerdict, default_comparison, explorer_rows, filter_rows
 from ._index import LoadedComparison, ResultsIndex
-from ._render import escape_markdown, heading, percent, plain
+from ._render import escape_markdown, heading, plain
 
 PAGE_SIZE = 10
 FLAG_FILTERS = {"any": None, "flagged only": True, "not flagged": False}
@@ -27,8 +27,8 @@ def render(ctx: PageContext) -> None:
     if not has_results(index):
         return
     comparison = _choose(index)
-    _summary(comparison)
     rows = explorer_rows(index, comparison)
+    _summary(comparison, len(rows))
     shown = _filtered(rows)
     st.caption(f"{len(shown)} of {len(rows)} prompts match.")
     if not shown:
@@ -40,28 +40,22 @@ def render(ctx: PageContext) -> None:
 
 
 def _choose(index: ResultsIndex) -> LoadedComparison:
-    """A comparison, preselected from `?comparison=KEY` when the link carries one."""
+    """A comparison, preselected from `?comparison=KEY` when the link carries one, else the
+    most complete one."""
     keys = [c.key for c in index.comparisons]
     labels = {c.key: c.label for c in index.comparisons}
     wanted = str(st.query_params.get("comparison", ""))
-    start = keys.index(wanted) if wanted in keys else 0
+    start = keys.index(wanted if wanted in keys else default_comparison(index).key)
     key = str(
-        st.selectbox(
-            "LoadedComparison", keys, index=start, format_func=labels.__getitem__, key="ex_comparison"
-        )
+        st.selectbox("Comparison", keys, index=start, format_func=labels.__getitem__, key="ex_comparison")
     )
     st.query_params["comparison"] = key
     return index.comparison(key)
 
 
-def _summary(c: LoadedComparison) -> None:
+def _summary(c: LoadedComparison, prompts: int) -> None:
     s = c.summary
-    cols = st.columns(5)
-    cols[0].metric("Win rate", percent(s.win_rate))
-    cols[1].metric("95% CI", f"{percent(s.ci.low)} – {percent(s.ci.high)}" if s.ci else "–")
-    cols[2].metric("Prompts", s.n)
-    cols[3].metric("W / L / T", f"{s.wins} / {s.losses} / {s.ties}")
-    cols[4].metric("Unscored", s.unscored)
+    st.html(_html.comparison_summary(s, c.judge, prompts=prompts))
     if graded(s.win_rate, s.discrete_win_rate):
         st.caption(
             escape_markdown(counts_text(s.n, s.wins, s.losses, s.ties, s.win_rate, s.discrete_win_rate))
@@ -75,7 +69,7 @@ def _summary(c: LoadedComparison) -> None:
 def _filtered(rows: list[ExplorerRow]) -> list[ExplorerRow]:
     left, middle, right = st.columns(3)
     categories = left.multiselect("Category", sorted({r.category for r in rows}), key="ex_categories")
-    outcomes = middle.multiselect("ShownVerdict", list(OUTCOMES), key="ex_outcomes")
+    outcomes = middle.multiselect("Outcome", list(OUTCOMES), key="ex_outcomes")
     flagged = right.radio("Gaming flags", list(FLAG_FILTERS), horizontal=True, key="ex_flagged")
     search = st.text_input("Search prompts and outputs", key="ex_search")
     return filter_rows(
@@ -96,6 +90,8 @@ def _prompt(row: ExplorerRow, c: LoadedComparison) -> None:
         plain("Instruction", row.instruction or "(prompt text not available)")
         if row.input:
             plain("Input", row.input)
+        if row.reference:
+            plain("Reference answer", row.reference)
         left, right = st.columns(2)
         with left:
             heading(f"Baseline: {c.baseline}", 5)
@@ -108,34 +104,21 @@ def _prompt(row: ExplorerRow, c: LoadedComparison) -> None:
         _verdicts(f"Judge {c.judge}", row.verdicts)
         if row.human:
             st.caption("Human ratings")
-            st.dataframe(_ratings(row.human), hide_index=True)
+            st.html(_html.verdict_table(row.human))
 
 
 def _verdicts(title: str, verdicts: list[ShownVerdict]) -> None:
     if not verdicts:
         st.caption(escape_markdown(f"{title}: not judged"))
         return
-    for v in verdicts:
+    for order, v in enumerate(verdicts, start=1):
         who = f" · rater {v.rater}" if v.rater else ""
+        which = f" · order {order}" if len(verdicts) > 1 else ""
         preference = "unscored" if v.preference is None else f"{v.preference:.2f}"
         st.text(
-            f"{title}{who}: {v.verdict} ({v.first_shown} shown first) · candidate preference {preference}"
+            f"{title}{who}{which}: {v.verdict} · shown first: {v.first_shown} · "
+            f"candidate preference {preference}"
         )
         if v.raw:
             with st.expander("Raw judge answer"):
                 st.text(v.raw)
-
-
-def _ratings(verdicts: list[ShownVerdict]) -> pd.DataFrame:
-    return pd.DataFrame(
-        [
-            {
-                "rater": v.rater,
-                "verdict": v.verdict,
-                "shown first": v.first_shown,
-                "candidate preference": v.preference,
-                "both bad": v.both_bad,
-            }
-            for v in verdicts
-        ]
-    )

@@ -28,7 +28,3 @@ def plain(label: str, text: str) -> None:
     """A caption (our own words) above untrusted text shown verbatim."""
     st.caption(label)
     st.text(text if text else "(empty)")
-
-
-def percent(value: float | None) -> str:
-    return "–" if value is None else f"{100.0 * value:.1f}%"

@@ -25,3 +25,21 @@ def test_workflow_gate_command_parses():
     settings = settings_from(args)
     assert settings.both_orders and settings.judge == "openai:gpt-4o-mini"
     assert GATE_FLAGS.build(GateSettings, args).margin == 0.02
+
+
+def test_workflow_publish_job_exports_the_gate_results():
+    workflow = yaml.safe_load(WORKFLOW.read_text())
+    gate = workflow["jobs"]["gate"]["steps"]
+    publish = workflow["jobs"]["publish"]
+    assert publish["needs"] == "gate" and "if" in publish  # optional: only by hand or on the default branch
+    assert publish["permissions"] == {"pages": "write", "id-token": "write"}
+    steps = publish["steps"]
+    uploaded = next(s for s in gate if s.get("uses", "").startswith("actions/upload-artifact"))["with"]
+    downloaded = next(s for s in steps if s.get("uses", "").startswith("actions/download-artifact"))["with"]
+    assert downloaded["name"] == uploaded["name"] and downloaded["path"] == uploaded["path"]
+    command = next(s["run"] for s in steps if s.get("name") == "Export the leaderboard")
+    args = build_parser().parse_args(shlex.split(command)[1:])
+    assert (args.command, args.action) == ("leaderboard", "export")
+    assert str(args.results) == downloaded["path"]
+    pages = next(s for s in steps if s.get("uses", "").startswith("actions/upload-pages-artifact"))["with"]
+    assert pages["path"] == str(args.out)

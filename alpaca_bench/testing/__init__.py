@@ -2,6 +2,7 @@
 
 from ._attacks import VARIANTS, Variant, variant
 from ._openai_server import HANG_KINDS, Fault, FaultPlan, Reply, ScriptedOpenAIServer
+from ._synthetic import build_synthetic_results, synthetic_model_names
 
 __all__ = [
     "HANG_KINDS",
@@ -11,5 +12,7 @@ __all__ = [
     "Reply",
     "ScriptedOpenAIServer",
     "Variant",
+    "build_synthetic_results",
+    "synthetic_model_names",
     "variant",
 ]

@@ -8,31 +8,14 @@ the rating session, and one model whose every output is an XSS payload."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from lb_data import EVIL, LLM_JUDGE, RATINGS
+from lb_browser import CHROMIUM_ARGS, chromium_path
+from lb_build import build_results
 
-from alpaca_bench.comparison import CompareSettings, compare
-from alpaca_bench.evalsets import load_eval_set
-from alpaca_bench.judges.human import RatingSession
-from alpaca_bench.store import ResultsRoot, RunFolder
-from alpaca_bench.testing import ScriptedOpenAIServer
-
-from helpers import longer_wins
-
-
-def _compare(root: Path, baseline: str, candidate: str, judge: str = "rouge", **options: object) -> Path:
-    settings = CompareSettings(
-        eval_set=load_eval_set("demo"),
-        judge=judge,
-        output_dir=root,
-        show_progress=False,
-        use_cache=False,
-        n_boot=400,
-        **options,  # type: ignore[arg-type]
-    )
-    return compare(baseline, candidate, settings).run_dir
+from alpaca_bench.store import ResultsRoot
 
 
 @pytest.fixture(scope="session")
@@ -41,25 +24,6 @@ def lb_results(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not (root / "demo").is_dir():
         build_results(root)
     return root
-
-
-def build_results(root: Path) -> None:
-    rouge_ab = _compare(root, "mock:a?words=10", "mock:b?words=30")
-    _compare(root, "mock:a?words=10", "mock:c?words=20")
-    _compare(root, "mock:a?words=10", EVIL)
-    _compare(root, "mock:b?words=30", "mock:c?words=20")
-    with ScriptedOpenAIServer(longer_wins) as server:
-        _compare(
-            root,
-            "mock:a?words=10",
-            "mock:b?words=30",
-            f"openai:{LLM_JUDGE}@{server.base_url}",
-            both_orders=True,
-        )
-    for rater, choices in RATINGS.items():
-        session = RatingSession(RunFolder(rouge_ab), rater, seed=1, limit=len(choices))
-        for choice in choices:
-            session.rate(choice)  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="session")
@@ -78,6 +42,17 @@ def lb_battle_config(tmp_path: Path) -> Path:
         encoding="utf-8",
     )
     return path
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    """A real Chromium (see `lb_browser.find_chromium`), driven through playwright."""
+    from playwright.sync_api import sync_playwright  # the [dev] extra
+
+    with sync_playwright() as driver:
+        chromium = driver.chromium.launch(executable_path=chromium_path(driver), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
 
 
 @pytest.fixture

@@ -11,12 +11,14 @@ from alpaca_bench.evalsets import load_eval_set
 from alpaca_bench.leaderboard import (
     ResultsIndex,
     agreement_rows,
+    default_comparison,
     explorer_rows,
     filter_rows,
     length_bias_bins,
     length_bias_points,
     position_consistency_rows,
 )
+from alpaca_bench.leaderboard._judges import MIN_BIN
 from alpaca_bench.stats import agreement, match_judgments, position_consistency_of
 
 pytest_plugins = ["lb_fixtures"]
@@ -117,3 +119,27 @@ def test_length_bias_data(index):
     assert [b["length_difference"] for b in bins] == sorted(b["length_difference"] for b in bins)
     # b always answers longer, and the scripted judge gives the longer answer 0.9 in both orders
     assert all(b["low"] > 0 and b["win_rate"] == pytest.approx(0.9) for b in bins)
+
+
+def test_length_bins_hold_enough_prompts_to_mean_something(index):
+    """Equal-count bins of at least MIN_BIN prompts (fewer bins rather than tiny ones), each
+    with an interval around its win rate; people's 6 ratings make one bin, not six."""
+    by_judge: dict[str, list[dict]] = {}
+    for b in length_bias_bins(index, "demo"):
+        by_judge.setdefault(b["judge"], []).append(b)
+    assert len(by_judge["human"]) == 1 and by_judge["human"][0]["n"] == 6
+    for bins in by_judge.values():
+        if sum(b["n"] for b in bins) >= MIN_BIN:
+            assert all(b["n"] >= MIN_BIN for b in bins)
+        assert all(0.0 <= b["ci_low"] <= b["win_rate"] <= b["ci_high"] <= 1.0 for b in bins)
+
+
+def test_explorer_opens_on_the_most_complete_comparison_and_shows_references(index):
+    chosen = default_comparison(index)
+    assert (chosen.judge, chosen.summary.n) == (LLM, max(c.summary.n for c in index.comparisons))
+    assert chosen.judge != "human"  # people rated only 6 of the 20 prompts
+    rows = explorer_rows(index, chosen)
+    prompts = {p.id: p for p in load_eval_set("demo")}
+    assert [r.reference for r in rows] == [prompts[r.prompt_id].reference or "" for r in rows]
+    assert any(r.reference for r in rows)
+    assert all({v.first_shown for v in r.verdicts} == {"baseline", "candidate"} for r in rows)  # both orders

@@ -17,11 +17,13 @@ from alpaca_bench.leaderboard import (
     read_records,
     results_fingerprint,
 )
+from alpaca_bench.leaderboard._index import SMALL_N_MDE, _rank_by_intervals
 from alpaca_bench.records import ComparisonSummary, JudgeIdentity, Judgment
 from alpaca_bench.stats import (
     bradley_terry_from_judgments,
     comparisons_from_judgments,
     length_controlled_win_rates,
+    minimum_detectable_effect,
 )
 from alpaca_bench.store import RunFolder
 
@@ -55,9 +57,13 @@ def test_finds_every_comparison_and_each_judge_of_a_folder(index, lb_results):
 
 def test_leaderboard_rows_are_the_summaries_compare_wrote(index, lb_runs):
     rows = index.leaderboard("demo", "rouge", "a")
-    assert [r["model"] for r in rows] == sorted(
-        (r["model"] for r in rows), key=lambda m: -_summary(lb_runs[f"a/{m}/rouge"]).win_rate
+    (baseline,) = [r for r in rows if r["is_baseline"]]
+    assert (
+        baseline["model"] == "a" and baseline["win_rate"] == baseline["ci_low"] == baseline["ci_high"] == 0.5
     )
+    assert baseline["n"] is None and baseline["rating"] == pytest.approx(1000.0)  # the BT anchor
+    assert [r["win_rate"] for r in rows] == sorted((r["win_rate"] for r in rows), reverse=True)
+    rows = [r for r in rows if not r["is_baseline"]]
     for row in rows:
         summary = _summary(lb_runs[f"a/{row['model']}/rouge"])
         assert row["win_rate"] == summary.win_rate
@@ -91,7 +97,9 @@ def test_length_controlled_and_ratings_come_from_stats(index, lb_runs):
         [d.length_comparison() for d in data], np.random.default_rng(0), n_boot=0
     )
     for item, result in zip(data, fitted, strict=True):
-        assert rows[item.model]["lc_win_rate"] == pytest.approx(result.length_controlled_win_rate, abs=1e-9)
+        row = rows[item.model]
+        assert row["lc_win_rate"] == pytest.approx(result.length_controlled_win_rate, abs=1e-9)
+        assert row["lc_low"] <= row["lc_win_rate"] <= row["lc_high"]  # its bootstrap interval
 
     judgments = [j for c in index.select("demo", "rouge") for j in c.judgments]
     expected = bradley_terry_from_judgments(
@@ -109,7 +117,12 @@ def test_length_controlled_and_ratings_come_from_stats(index, lb_runs):
         assert ratings[row["model"]]["rating"] == pytest.approx(row["rating"])
         assert ratings[row["model"]]["rank"] == row["rank"]
     for model, row in rows.items():  # the leaderboard's BT columns are those ratings
-        assert (row["rating"], row["rank"]) == (ratings[model]["rating"], ratings[model]["rank"])
+        assert (row["rating"], row["bt_rank"]) == (ratings[model]["rating"], ratings[model]["rank"])
+        assert (row["rating_low"], row["rating_high"]) == (
+            ratings[model]["rating_low"],
+            ratings[model]["rating_high"],
+        )
+        assert row["rating_low"] <= row["rating"] <= row["rating_high"]  # the anchor: 1000 exactly
 
 
 def test_head_to_head_is_both_ways_round(index, lb_runs):
@@ -203,3 +216,34 @@ def test_duplicate_comparisons_keep_the_larger(lb_results, tmp_path):
     index = ResultsIndex.load(root)
     (comparison,) = index.select("demo", "human")
     assert len(comparison.judgments) == 12 and comparison.path.name == "rouge"
+
+
+def test_rank_is_one_plus_the_models_wholly_above():
+    rows = [
+        {"model": "top", "win_rate": 0.9, "ci_low": 0.8, "ci_high": 0.95},
+        {"model": "near", "win_rate": 0.75, "ci_low": 0.6, "ci_high": 0.85},
+        {"model": "base", "win_rate": 0.5, "ci_low": 0.5, "ci_high": 0.5},
+        {"model": "low", "win_rate": 0.3, "ci_low": 0.2, "ci_high": 0.55},
+        {"model": "point", "win_rate": 0.1, "ci_low": None, "ci_high": None},
+        {"model": "unscored", "win_rate": None, "ci_low": None, "ci_high": None},
+    ]
+    _rank_by_intervals(rows)
+    ranks = {r["model"]: r.get("rank") for r in rows}
+    # top and near overlap (both 1); base lies below both (3); low's interval reaches 0.55, so
+    # only top and near (from 0.8 and 0.6) lie wholly above it (3, shared with base); point is
+    # below every interval (5)
+    assert ranks == {"top": 1, "near": 1, "base": 3, "low": 3, "point": 5, "unscored": None}
+
+
+def test_small_samples_and_far_apart_lengths_are_marked(index):
+    rows = {r["model"]: r for r in index.leaderboard("demo", "rouge", "a")}
+    for row in rows.values():
+        if row["is_baseline"]:
+            assert not row["small_n"] and not row["lc_caveat"]
+            continue
+        assert row["mde"] == pytest.approx(minimum_detectable_effect(row["n"]))
+        assert row["small_n"] == (row["mde"] > SMALL_N_MDE)  # 20 prompts: far too few for 10 points
+        ratio = row["avg_length"] / row["baseline_avg_length"]
+        assert row["length_ratio"] == pytest.approx(ratio)
+        assert row["lc_caveat"] == (ratio > 2 or ratio < 0.5)
+    assert rows["b"]["lc_caveat"]  # 30 words against 10
