@@ -13,8 +13,10 @@ import asyncio
 import hashlib
 import logging
 import time
+from collections import defaultdict
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Literal
 
 from .cache import CallCache, NullCache
 from .errors import InputError, ServiceError
@@ -23,8 +25,17 @@ from .generation import GenerationRun, generate_async
 from .judges import DEFAULT_JUDGE, Judge, JudgeResult, PairTask, load_judge
 from .models._base import ModelBackend, load_backend
 from .progress import progress_bar
-from .records import ComparisonSummary, JudgeIdentity, Judgment, Position, Prompt, stable_hash
-from .settings import CompareSettings
+from .records import (
+    ComparisonSummary,
+    Generation,
+    JudgeIdentity,
+    Judgment,
+    Position,
+    Prompt,
+    SequentialStop,
+    stable_hash,
+)
+from .settings import CompareSettings, StopRule
 from .store import (
     GenerationStore,
     ResultsRoot,
@@ -38,6 +49,8 @@ from .store import (
 from .summary import summarize_run
 
 logger = logging.getLogger(__name__)
+
+Decision = Literal["above", "below", "narrow"]
 
 __all__ = ["DEFAULT_JUDGE", "CompareResult", "CompareSettings", "Comparison", "compare", "rejudge"]
 
@@ -79,6 +92,7 @@ class Comparison:
         self.cache: CallCache = CallCache() if settings.use_cache else NullCache()
         self.root = ResultsRoot(Path(settings.output_dir))
         self.names = ("", "")
+        self.stopped: SequentialStop | None = None
 
     async def generate(self, backend: ModelBackend, spec: str) -> GenerationRun:
         store = GenerationStore(self.root.model_dir(self.eval_set.name, backend.name))
@@ -101,6 +115,9 @@ class Comparison:
         self.names = (baseline.model, candidate.model)
         try:
             run = self._open_run(baseline, candidate, specs)
+            record_to = getattr(self.judge, "record_to", None)  # judges that keep state per run (batches)
+            if record_to is not None:
+                record_to(run.path)
             await self._judge(run, self._tasks(run, baseline, candidate))
         finally:
             await self.judge.aclose()
@@ -113,7 +130,9 @@ class Comparison:
             wall_s=time.perf_counter() - started,
         )
         counts = self.judge.counts.model_copy()
-        summary = summary.model_copy(update={"judge_calls": counts.sent, "calls": counts})
+        summary = summary.model_copy(
+            update={"judge_calls": counts.sent, "calls": counts, "sequential": self.stopped}
+        )
         run.write_summary(summary.model_dump(mode="json"))
         self._check_health(summary, run)
         return CompareResult(summary, run.path)
@@ -145,30 +164,44 @@ class Comparison:
 
     def _tasks(self, run: RunFolder, baseline: GenerationRun, candidate: GenerationRun) -> list[PairTask]:
         """Pairs still to judge; identical outputs are recorded as ties without a call."""
-        done = {(j.prompt_id, j.first_shown, j.pair_hash) for j in run.current_judgments(self.judge.name)}
-        outputs_b, outputs_c = baseline.by_prompt(), candidate.by_prompt()
-        tasks = []
+        sides = (baseline.by_prompt(), candidate.by_prompt())
+        tasks, ties = self.pending(run, sides)
+        for prompt, first, pair in ties:
+            result = JudgeResult(key="", verdict="tie", p_b=0.5, raw={"identical_outputs": True})
+            run.add_judgment(self._judgment(prompt, first, pair, result))
+        return tasks
+
+    def orders(self, prompt_id: str) -> list[Position]:
+        return orders(self.settings, prompt_id)
+
+    def pending(
+        self, run: RunFolder, sides: tuple[dict[str, Generation], dict[str, Generation]]
+    ) -> tuple[list[PairTask], list[tuple[Prompt, Position, str]]]:
+        """The blind pairs of these outputs still to judge (every prompt with both outputs, in
+        every order the run asks, not judged in `run` yet), and the identical pairs, which are
+        ties without a call."""
+        done = {
+            (j.prompt_id, j.first_shown, j.pair_hash)
+            for j in run.current_judgments(self.judge.name, sides=sides)
+        }
+        outputs_b = {pid: g.output for pid, g in sides[0].items()}
+        outputs_c = {pid: g.output for pid, g in sides[1].items()}
+        tasks: list[PairTask] = []
+        ties: list[tuple[Prompt, Position, str]] = []
         for prompt in self.eval_set:
             if prompt.id not in outputs_b or prompt.id not in outputs_c:
                 continue
-            out_b, out_c = outputs_b[prompt.id].output, outputs_c[prompt.id].output
+            out_b, out_c = outputs_b[prompt.id], outputs_c[prompt.id]
             pair = pair_hash(out_b, out_c)
-            for first in orders(self.settings, prompt.id):
+            for first in self.orders(prompt.id):
                 if (prompt.id, first, pair) in done:
                     continue
                 if out_b == out_c:
-                    run.add_judgment(
-                        self._judgment(
-                            prompt,
-                            first,
-                            pair,
-                            JudgeResult(key="", verdict="tie", p_b=0.5, raw={"identical_outputs": True}),
-                        )
-                    )
+                    ties.append((prompt, first, pair))
                     continue
                 a, b = (out_b, out_c) if first == "baseline" else (out_c, out_b)
                 tasks.append(PairTask(f"{prompt.id}|{first}|{pair}", prompt, a, b, first))
-        return tasks
+        return tasks, ties
 
     def _judgment(self, prompt: Prompt, first: Position, pair: str, result: JudgeResult) -> Judgment:
         return Judgment.from_positional(
@@ -187,13 +220,31 @@ class Comparison:
         )
 
     async def _judge(self, run: RunFolder, tasks: list[PairTask]) -> None:
+        rule = self.settings.stop
+        watch = _Sequence(rule, self, run, tasks) if rule is not None else None
+        if watch is not None:
+            tasks = watch.ordered(tasks)
         by_key = {task.key: task for task in tasks}
-        with progress_bar(f"judging with {self.judge.name}", len(tasks), self.settings.show_progress) as bar:
-            async for result in self.judge.judge(tasks):
-                task = by_key[result.key]
-                pair = result.key.rsplit("|", 1)[1]
-                run.add_judgment(self._judgment(task.prompt, task.first_shown, pair, result))
-                bar.advance()
+        bar_title = f"judging with {self.judge.name}"
+        with progress_bar(bar_title, len(tasks), self.settings.show_progress) as bar, bar.live():
+            if watch is not None and watch.decided():
+                tasks = []  # decided by the judgments already on disk: no call at all
+            results = self.judge.judge(tasks)
+            try:
+                async for result in results:
+                    task = by_key[result.key]
+                    pair = result.key.rsplit("|", 1)[1]
+                    judgment = self._judgment(task.prompt, task.first_shown, pair, result)
+                    run.add_judgment(judgment)
+                    bar.advance()
+                    if watch is not None and watch.add(judgment):
+                        break  # closing the stream cancels what is in flight; nothing new starts
+            finally:
+                close = getattr(results, "aclose", None)  # an async generator: stop it now
+                if close is not None:
+                    await close()
+        if watch is not None:
+            self.stopped = watch.report()
 
     def _check_health(self, summary: ComparisonSummary, run: RunFolder) -> None:
         """Fail loudly (exit 3) after the summary is written, so nothing is hidden or lost."""
@@ -210,6 +261,84 @@ class Comparison:
                 f"more than --max-unscored-frac {self.settings.max_unscored_frac:g}; raw answers are in "
                 f"{run.judgments.path}; the summary was written but should not be trusted"
             )
+
+
+class _Sequence:
+    """The confidence sequence a run with a `StopRule` watches while it judges.
+
+    Prompts enter in the seeded order of `stats.seeded_order` (judgments already on disk first,
+    then new ones as they arrive; both are independent of the verdicts, which is all the sequence
+    needs), each once all its orders are judged, as the mean of its scored preferences."""
+
+    def __init__(self, rule: StopRule, comparison: Comparison, run: RunFolder, tasks: list[PairTask]):
+        from .stats import ConfidenceSequence
+
+        self.rule = rule
+        self.comparison = comparison
+        self.sequence = ConfidenceSequence(alpha=rule.alpha, points=(rule.threshold,))
+        self.expected = len(orders(comparison.settings, ""))
+        self.pending: dict[str, list[float | None]] = defaultdict(list)
+        self.entered: set[str] = set()
+        self.decision: Decision | None = None
+        self.available = {t.prompt.id for t in tasks}
+        done = run.current_judgments(comparison.judge.name)
+        by_prompt: dict[str, list[Judgment]] = defaultdict(list)
+        for j in done:
+            by_prompt[j.prompt_id].append(j)
+        self.available |= set(by_prompt)
+        for pid in self._order(sorted(by_prompt)):
+            for j in by_prompt[pid]:
+                if self.add(j):
+                    break
+
+    def _order(self, ids: list[str]) -> list[str]:
+        from .stats import seeded_order
+
+        return [ids[i] for i in seeded_order(ids, self.comparison.settings.seed)]
+
+    def ordered(self, tasks: list[PairTask]) -> list[PairTask]:
+        rank = {pid: i for i, pid in enumerate(self._order(sorted({t.prompt.id for t in tasks})))}
+        return sorted(tasks, key=lambda t: (rank[t.prompt.id], t.first_shown))
+
+    def decided(self) -> bool:
+        return self.decision is not None
+
+    def add(self, judgment: Judgment) -> bool:
+        """Count one judgment; True once the rule is met (judging should stop)."""
+        if self.decided() or judgment.prompt_id in self.entered:
+            return self.decided()
+        seen = self.pending[judgment.prompt_id]
+        seen.append(judgment.preference)
+        if len(seen) < self.expected:
+            return False
+        self.entered.add(judgment.prompt_id)
+        scored = [p for p in seen if p is not None]
+        if not scored:
+            return False  # unscored: no observation (it is reported as unscored)
+        self.sequence.update(sum(scored) / len(scored))
+        if self.rule.width is not None:
+            if self.sequence.width < self.rule.width:
+                self.decision = "narrow"
+        else:
+            found = self.sequence.decide(self.rule.threshold)
+            self.decision = "below" if found == "fail" else "above" if found == "pass" else None
+        return self.decided()
+
+    def report(self) -> SequentialStop:
+        counts = self.comparison.judge.counts
+        per_call = counts.cost_usd / counts.sent if counts.sent else None
+        full = per_call * len(self.available) * self.expected if per_call is not None else None
+        return SequentialStop(
+            threshold=self.rule.threshold,
+            width=self.rule.width,
+            alpha=self.rule.alpha,
+            n_judged=self.sequence.n,
+            n_available=len(self.available),
+            low=self.sequence.low,
+            high=self.sequence.high,
+            decision=self.decision,
+            full_run_cost_usd=full,
+        )
 
 
 def compare(baseline: str, candidate: str, settings: CompareSettings | None = None) -> CompareResult:

@@ -2,14 +2,17 @@
 
 In `significance` mode (the default) a run fails only when the upper end of the candidate's
 win-rate confidence interval is below `min_win_rate - margin`, so noise alone rarely fails a
-build. `point` mode compares the point estimate instead (stricter, noisier). Either way the
+build. With `sequential`, prompts are judged in a seeded order and judging stops as soon as an
+anytime-valid confidence sequence lies wholly below the threshold (fail) or at or above it
+(pass); a run the sequence never decides is gated on all its prompts as usual. `point` mode
+compares the point estimate instead (stricter, noisier). Either way the
 result says how large a regression this many prompts can detect, because a gate that cannot
 see a 10-point drop should say so rather than pass quietly.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .comparison import CompareSettings, compare
@@ -31,6 +34,7 @@ class GateResult:
     min_detectable_effect: float | None
     warning: str | None
     run_dir: Path
+    decided_by: str = "interval"  # "sequence": the confidence sequence decided before the end
 
     @property
     def verdict(self) -> str:
@@ -74,12 +78,30 @@ def gate_run(
 def gate_compare(
     baseline: str, candidate: str, compare_settings: CompareSettings, settings: GateSettings
 ) -> GateResult:
-    """Run (or reuse) the comparison, then gate it."""
+    """Run (or reuse) the comparison, then gate it (stopping once decided with `sequential`)."""
+    if settings.sequential:
+        compare_settings = replace(compare_settings, stop=settings.stop_rule())
     result = compare(baseline, candidate, compare_settings)
-    return gate_run(
+    stop = result.summary.sequential
+    if settings.sequential and stop is not None and stop.decision in ("above", "below"):
+        mde = minimum_detectable_effect(result.summary.n, alpha=1.0 - settings.confidence)
+        return GateResult(
+            stop.decision == "below",
+            settings,
+            result.summary,
+            mde if result.summary.n > 1 else None,
+            None,
+            result.run_dir,
+            decided_by="sequence",
+        )
+    gated = gate_run(
         result.run_dir,
         settings,
         compare_settings.n_boot,
         compare_settings.seed,
         compare_settings.exclude_flagged,
     )
+    if stop is None:
+        return gated
+    # the sequence ran to the end undecided: gated on every prompt, and the report says so
+    return replace(gated, summary=gated.summary.model_copy(update={"sequential": stop}))

@@ -178,6 +178,27 @@ class Interval(BaseModel):
     high: float
 
 
+class SequentialStop(BaseModel):
+    """How a run that stopped when decided ended: its confidence sequence at the stop, how many
+    prompts it took, and what judging them all would have cost."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    threshold: float
+    width: float | None = None
+    alpha: float
+    n_judged: int  # prompts whose verdicts entered the sequence
+    n_available: int  # prompts the full run would judge
+    low: float
+    high: float
+    decision: Literal["above", "below", "narrow"] | None = None  # None: every prompt, undecided
+    full_run_cost_usd: float | None = None  # estimated from this run's cost per call
+
+    @property
+    def stopped_early(self) -> bool:
+        return self.decision is not None and self.n_judged < self.n_available
+
+
 class ComparisonSummary(Record):
     baseline: str
     candidate: str
@@ -226,3 +247,5 @@ class ComparisonSummary(Record):
     versions: dict[str, str] = Field(default_factory=dict)
     # what a reader must know before trusting the win rate (alpaca_bench.health)
     warnings: list[str] = Field(default_factory=list)
+    # set when the run stopped judging once decided (compare --stop-when-decided, gate --sequential)
+    sequential: SequentialStop | None = None

@@ -19,6 +19,29 @@ from .paths import DEFAULT_RESULTS
 from .records import GenerationConfig
 
 
+@dataclass(frozen=True)
+class StopRule:
+    """When a comparison stops judging early (`compare --stop-when-decided`, `gate --sequential`).
+
+    Prompts are judged in a seeded order and, after each prompt, an anytime-valid confidence
+    sequence for the win rate (`stats.ConfidenceSequence`, level 1 − `alpha`) is updated. Judging
+    stops as soon as the sequence lies wholly above or below `threshold` or, when `width` is set,
+    as soon as it is narrower than `width`. A sequence stays valid however often it is looked
+    at, which the bootstrap interval does not after a data-dependent stop."""
+
+    threshold: float = 0.5
+    width: float | None = None
+    alpha: float = 0.05
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.alpha < 1.0:
+            raise InputError(f"the confidence must be between 0 and 1 (alpha {self.alpha})")
+        if not 0.0 <= self.threshold <= 1.0:
+            raise InputError(f"the threshold must be in [0, 1], got {self.threshold}")
+        if self.width is not None and not 0.0 < self.width <= 1.0:
+            raise InputError(f"--ci-width must be in (0, 1], got {self.width}")
+
+
 @dataclass
 class CompareSettings:
     """Everything `compare` can be told, composed of the settings of its parts.
@@ -45,6 +68,7 @@ class CompareSettings:
     exclude_flagged: bool = False
     use_cache: bool = True
     show_progress: bool = True
+    stop: StopRule | None = None  # None: judge every prompt
 
 
 GateMode = Literal["significance", "point"]
@@ -56,6 +80,7 @@ class GateSettings:
     margin: float = 0.0
     confidence: float = 0.95
     mode: GateMode = "significance"
+    sequential: bool = False  # stop judging as soon as a confidence sequence decides (StopRule)
 
     def __post_init__(self) -> None:
         if not 0.0 < self.confidence < 1.0:
@@ -66,3 +91,7 @@ class GateSettings:
     @property
     def threshold(self) -> float:
         return self.min_win_rate - self.margin
+
+    def stop_rule(self) -> StopRule:
+        """The rule `--sequential` judges under: the gate's threshold, at its confidence."""
+        return StopRule(threshold=self.threshold, alpha=1.0 - self.confidence)

@@ -13,6 +13,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from alpaca_bench.evalsets import EvalSet
 from alpaca_bench.models._base import BackendOptions
+from alpaca_bench.models._openai_batch import BatchOptions
 from alpaca_bench.pricing import CostBudget
 from alpaca_bench.records import CallCounts, Position, Prompt, Usage, Verdict
 from alpaca_bench.registry import LazyRegistry
@@ -54,6 +55,22 @@ class JudgeResult:
     calls: int = 0
 
 
+@dataclass(frozen=True)
+class JudgePlan:
+    """The calls judging some tasks would make, counted without making any (`--dry-run`).
+
+    Tokens are estimates: prompts at about 4 characters a token, answers at the template's
+    `max_tokens` (an upper bound). `batch_cost_usd` is what the same calls cost through the
+    Batch API."""
+
+    calls: int = 0  # would go out: not answered by the call cache
+    cached: int = 0  # answered by the call cache
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    batch_cost_usd: float = 0.0
+
+
 @runtime_checkable
 class Judge(Protocol):
     """`counts` is what this judge asked of a service in this process (zero for judges that
@@ -76,6 +93,10 @@ class Judge(Protocol):
         """Yield one result per task as each is decided (fewer if a spend cap stops the run)."""
         ...
 
+    def plan(self, tasks: Sequence[PairTask]) -> JudgePlan:
+        """The calls `judge(tasks)` would make now, after the call cache, without making them."""
+        ...
+
     async def aclose(self) -> None: ...
 
 
@@ -85,7 +106,8 @@ class JudgeOptions:
 
     `backend` is the judge's own model-backend settings (device, dtype, batch sizes, timeouts,
     key variable), handed to its backend whole rather than copied field by field, so that no
-    setting can be lost on the way.
+    setting can be lost on the way. `batch` sends an `openai:` judge's calls through the Batch
+    API (half price, answers within a day); None makes ordinary calls.
     """
 
     template: str | None = None
@@ -95,6 +117,7 @@ class JudgeOptions:
     tie_margin: float | None = None
     use_cache: bool = True
     backend: BackendOptions = field(default_factory=BackendOptions)
+    batch: BatchOptions | None = None
 
 
 JudgeFactory = Callable[[str, JudgeOptions], Judge]

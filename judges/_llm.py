@@ -12,16 +12,19 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from alpaca_bench.cache import CallCache, NullCache
+from alpaca_bench.errors import InputError
 from alpaca_bench.evalsets import EvalSet
-from alpaca_bench.models._base import ChatRequest, Completion, load_backend
+from alpaca_bench.models._base import ChatRequest, Completion, ModelBackend, load_backend
 from alpaca_bench.models._cached import CachedBackend
+from alpaca_bench.models._openai_batch import BATCH_PRICE_FACTOR, OpenAIBatchBackend
 from alpaca_bench.pricing import FREE, CostBudget, Price, price_for
 from alpaca_bench.records import Usage
 
-from ._base import JudgeOptions, JudgeResult, PairTask
+from ._base import JudgeOptions, JudgePlan, JudgeResult, PairTask
 from ._templates import JudgeTemplate, load_template
 
 logger = logging.getLogger(__name__)
@@ -34,25 +37,45 @@ class LLMJudge:
         self.spec = spec
         self.options = options
         self.template: JudgeTemplate = load_template(options.template or "pairwise")
-        self.price = self._price(spec, options.price)
+        scheme, _, rest = spec.partition(":")
+        if options.batch is not None and scheme != "openai":
+            raise InputError(f"--batch needs an openai: judge (the Batch API); got {spec!r}")
+        self.price = self._price(spec, options.price, batch=options.batch is not None)
         self.budget = (
             CostBudget(options.max_cost_usd, self.price) if options.max_cost_usd is not None else None
         )
-        self.backend = load_backend(spec, replace(options.backend, admission=self.budget))
+        backend_options = replace(options.backend, admission=self.budget)
+        self.backend: ModelBackend = (
+            OpenAIBatchBackend(rest, backend_options, options.batch)
+            if options.batch is not None
+            else load_backend(spec, backend_options)
+        )
         self.name = f"{self.backend.name}-{self.template.name}"
         cache = cache if cache is not None else (CallCache() if options.use_cache else NullCache())
         self.cached = CachedBackend(self.backend, cache, kind="judge")
         self.counts = self.cached.counts
 
     @staticmethod
-    def _price(spec: str, override: Price | None) -> Price:
+    def _price(spec: str, override: Price | None, batch: bool = False) -> Price:
+        """The price of one call: the table's (half of it through the Batch API) unless given."""
         scheme, _, rest = spec.partition(":")
         if scheme != "openai":
             return override or FREE
+        if override is not None:
+            return override
         model, _, url = rest.rpartition("@")
         if not model:
             model, url = rest, ""
-        return price_for(model, url or None, override)
+        price = price_for(model, url or None)
+        if batch:
+            return Price(price.input_per_m * BATCH_PRICE_FACTOR, price.output_per_m * BATCH_PRICE_FACTOR)
+        return price
+
+    def record_to(self, folder: Path) -> None:
+        """Record Batch API batches in `folder`/batches.jsonl (the run folder), so that a re-run
+        there polls them instead of paying for their lines again; a no-op for ordinary calls."""
+        if isinstance(self.backend, OpenAIBatchBackend):
+            self.backend.record_to(folder / "batches.jsonl")
 
     def identity(self) -> dict[str, Any]:
         return {
@@ -139,8 +162,17 @@ class LLMJudge:
             for stream in streams:
                 stream.cancel()
             await asyncio.gather(*streams, return_exceptions=True)
-        for key in [k for k, h in history.items() if not h]:
-            logger.warning("no answer for %s", key)
+        unanswered = [k for k, h in history.items() if not h]
+        if unanswered and self.options.batch is not None and not self.options.batch.wait:
+            logger.warning(
+                "%d of %d pairs are in batches not finished yet: re-run the same command to collect "
+                "them (nothing is paid twice)",
+                len(unanswered),
+                len(history),
+            )
+        elif unanswered:
+            shown = ", ".join(unanswered[:3]) + (", …" if len(unanswered) > 3 else "")
+            logger.warning("no answer for %d pairs (%s); a re-run asks again", len(unanswered), shown)
 
     async def _settle(self, completion: Completion) -> None:
         if not completion.cached:
@@ -177,6 +209,28 @@ class LLMJudge:
             usage=usage,
             cost_usd=self.price.cost(usage),
             calls=len(paid),
+        )
+
+    def plan(self, tasks: Sequence[PairTask]) -> JudgePlan:
+        """First asks only (a parse retry cannot be foreseen), each rendered exactly as `judge`
+        would send it and looked up in the call cache; priced at the sync and the batch price."""
+        calls = cached = prompt_tokens = completion_tokens = 0
+        for task in tasks:
+            request = self.request(task, 0)
+            if self.backend.cacheable and self.cached.cache.get(self.cached.key_for(request)) is not None:
+                cached += 1
+                continue
+            calls += 1
+            prompt_tokens += sum(len(m["content"]) for m in request.messages) // 4 + 1
+            completion_tokens += request.max_tokens
+        usage = Usage(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
+        return JudgePlan(
+            calls=calls,
+            cached=cached,
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+            cost_usd=self._price(self.spec, self.options.price).cost(usage),
+            batch_cost_usd=self._price(self.spec, self.options.price, batch=True).cost(usage),
         )
 
     async def aclose(self) -> None:

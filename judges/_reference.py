@@ -19,7 +19,7 @@ from alpaca_bench.pricing import CostBudget
 from alpaca_bench.records import CallCounts
 from alpaca_bench.rouge import rouge_l
 
-from ._base import JudgeOptions, JudgeResult, PairTask
+from ._base import JudgeOptions, JudgePlan, JudgeResult, PairTask
 
 ROUGE_TIE_MARGIN = 0.01
 EMBEDDING_TIE_MARGIN = 0.005
@@ -55,6 +55,9 @@ class RougeJudge:
 
     def check(self, eval_set: EvalSet) -> None:
         require_references(eval_set, "the rouge judge")
+
+    def plan(self, tasks: Sequence[PairTask]) -> JudgePlan:
+        return JudgePlan()  # computed here: no service is called
 
     async def judge(self, tasks: Sequence[PairTask]) -> AsyncIterator[JudgeResult]:
         for task in tasks:
@@ -117,6 +120,9 @@ class EmbeddingJudge:
         n = len(tasks)
         ref, a, b = vectors[:n], vectors[n : 2 * n], vectors[2 * n :]
         return [(float(ref[i] @ a[i]), float(ref[i] @ b[i])) for i in range(n)]
+
+    def plan(self, tasks: Sequence[PairTask]) -> JudgePlan:
+        return JudgePlan()  # computed here: no service is called
 
     async def judge(self, tasks: Sequence[PairTask]) -> AsyncIterator[JudgeResult]:
         if not tasks:

@@ -194,9 +194,14 @@ def _by_prompt(judgments: Sequence[Judgment], flip: bool) -> dict[str, list[Show
         preference = j.preference if j.preference is None or not flip else 1.0 - j.preference
         first = j.first_shown if not flip else ("candidate" if j.first_shown == "baseline" else "baseline")
         found.setdefault(j.prompt_id, []).append(
-            ShownVerdict(first, j.verdict, preference, _raw_text(j.raw), j.rater, j.flagged)
+            ShownVerdict(first, _readable(j.verdict), preference, _raw_text(j.raw), j.rater, j.flagged)
         )
     return found
+
+
+def _readable(verdict: str) -> str:
+    """A stored verdict as a person reads it ("both_bad" is "both bad")."""
+    return verdict.replace("_", " ")
 
 
 def _raw_text(raw: Any) -> str:

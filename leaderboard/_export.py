@@ -216,7 +216,7 @@ class _Site:
         first = {(v.eval_set, v.judge): v for v in reversed(views)}
         pills = [
             _pills(
-                "Eval set", [(e, first_of_set(views, e).file) for e in self.index.eval_sets()], view.eval_set
+                "Eval set", [(e, _first_of_set(views, e).file) for e in self.index.eval_sets()], view.eval_set
             ),
             _pills(
                 "Judge",
@@ -262,26 +262,19 @@ class _Site:
         return "".join(parts)
 
     def _explorer_list(self) -> str:
-        rows = [
-            {
-                "label": c,
-                "win_rate": c.summary.win_rate,
-                "n": c.summary.n,
-            }
-            for c in self.index.comparisons
-        ]
+        rows: list[Row] = [{"comparison": c} for c in self.index.comparisons]
 
         def link(row: Row) -> str:
-            c: LoadedComparison = row["label"]
+            c: LoadedComparison = row["comparison"]
             href = self._explorer_link(c.key) or ""
             return f'<a href="{_html.esc(href)}">{_html.esc(c.candidate)} vs {_html.esc(c.baseline)}</a>'
 
         columns = [
             _html.Column("Comparison", link, numeric=False),
-            _html.Column("Judge", lambda r: _html.esc(r["label"].judge), numeric=False),
-            _html.Column("Eval set", lambda r: _html.esc(r["label"].eval_set), numeric=False),
-            _html.Column("Win rate %", lambda r: _html.esc(_html.percent(r["win_rate"]))),
-            _html.Column("Prompts", lambda r: _html.esc(r["n"])),
+            _html.Column("Judge", lambda r: _html.esc(r["comparison"].judge), numeric=False),
+            _html.Column("Eval set", lambda r: _html.esc(r["comparison"].eval_set), numeric=False),
+            _html.Column("Win rate %", lambda r: _html.esc(_html.percent(r["comparison"].summary.win_rate))),
+            _html.Column("Prompts scored", lambda r: _html.esc(r["comparison"].summary.n)),
         ]
         return "<h1>Explorer</h1><p>Every comparison, prompt by prompt:</p>" + _html.table(rows, columns)
 
@@ -359,7 +352,7 @@ class _Site:
         )
 
 
-def first_of_set(views: Sequence[_View], eval_set: str) -> _View:
+def _first_of_set(views: Sequence[_View], eval_set: str) -> _View:
     return next(v for v in views if v.eval_set == eval_set)
 
 

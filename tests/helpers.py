@@ -6,6 +6,7 @@ import json
 import math
 import re
 from collections.abc import Callable
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -62,3 +63,42 @@ def cot(verdict_for: Callable[[str, str], str]) -> Callable[[dict[str, Any]], Re
         return Reply(f"Both answers were considered carefully.\nVerdict: {verdict_for(a, b)}")
 
     return respond
+
+
+class _Tables(HTMLParser):
+    """The text of every cell of every <table> in an HTML fragment, row by row."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[list[list[str]]] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr":
+            self.tables[-1].append([])
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None:
+            self.tables[-1][-1].append(" ".join("".join(self._cell).split()))
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data + " ")
+
+
+def html_tables(body: str) -> list[dict[str, dict[str, str]]]:
+    """Each <table> of the leaderboard's HTML as {row key: {heading: cell text}}; the key is the
+    first word of the "Model" cell when there is one (the leaderboard), else of the first cell."""
+    parser = _Tables()
+    parser.feed(body)
+    found = []
+    for table in parser.tables:
+        head, *rows = table
+        key = head.index("Model") if "Model" in head else 0
+        found.append({row[key].split(" ")[0]: dict(zip(head, row, strict=True)) for row in rows})
+    return found

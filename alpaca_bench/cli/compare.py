@@ -6,13 +6,16 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..errors import InputError
 from ..evalsets import load_eval_set, parse_field_map
 from ..models._base import BackendOptions
+from ..models._openai_batch import BatchOptions
 from ..pricing import parse_price
 from .flags import Flag, FlagTable
 from .options import (
     BACKEND_FLAGS,
     SPEC_HELP,
+    add_dry_run_option,
     add_eval_set_option,
     add_generation_options,
     add_output_options,
@@ -26,10 +29,10 @@ from .options import (
     seed_value,
     stdout,
 )
-from .report import print_summary, summary_json
+from .report import plan_json, print_plan, print_summary, summary_json
 
 if TYPE_CHECKING:  # the comparison machinery (statistics, scipy) loads only when a command runs
-    from ..settings import CompareSettings
+    from ..settings import CompareSettings, StopRule
 
 
 JUDGE_FLAGS = FlagTable(
@@ -55,6 +58,32 @@ JUDGE_FLAGS = FlagTable(
             "max_cost_usd",
             "stop cleanly before judge spend exceeds this (USD)",
             {"type": float},
+        ),
+    ),
+)
+
+# Judge calls through the OpenAI Batch API (`--batch`): half price, answers within 24 h.
+BATCH_FLAGS = FlagTable(
+    "batch",
+    (
+        Flag(
+            "--batch-no-wait",
+            "wait",
+            "submit the batches, record them in the run folder, and exit; re-run to collect",
+            {"action": "store_false"},
+        ),
+        Flag("--batch-poll", "poll_s", "seconds between polls of pending batches", {"type": float}),
+        Flag(
+            "--batch-fallback",
+            "fallback",
+            "failed or expired lines: a new batch, or ordinary (sync) calls",
+            {"choices": ["batch", "sync"]},
+        ),
+        Flag(
+            "--batch-rounds",
+            "max_rounds",
+            "new batches for failed lines before giving up",
+            {"type": seed_value},
         ),
     ),
 )
@@ -120,8 +149,60 @@ def add_judge_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("judging")
     COMPARE_FLAGS.add(group, CompareSettings(), _JUDGING_FIELDS)
     JUDGE_FLAGS.add(group, JudgeOptions())
+    batch = parser.add_argument_group("batch judging (openai: judges)")
+    batch.add_argument(
+        "--batch",
+        action="store_true",
+        help="send the judge calls through the OpenAI Batch API (half price, answers within 24 h); "
+        "batch ids are kept in the run folder, so a killed or --batch-no-wait run resumes by polling",
+    )
+    BATCH_FLAGS.add(batch, BatchOptions())
     backend = parser.add_argument_group("judge model (default: the same as the models' settings)")
     JUDGE_BACKEND_FLAGS.add(backend, None)
+
+
+def add_stop_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("stop when decided")
+    group.add_argument(
+        "--stop-when-decided",
+        action="store_true",
+        help="judge prompts in a seeded order and stop as soon as a 95%% confidence sequence for the win "
+        "rate excludes 50%% (valid under continuous monitoring, unlike the bootstrap CI)",
+    )
+    group.add_argument(
+        "--ci-width",
+        type=float,
+        metavar="W",
+        help="with --stop-when-decided: stop once the confidence sequence is narrower than W (e.g. 0.1)",
+    )
+
+
+def batch_options(args: argparse.Namespace) -> BatchOptions | None:
+    """The Batch API settings `--batch` asks for (None: ordinary calls)."""
+    given = BATCH_FLAGS.given(args)
+    if not getattr(args, "batch", False):
+        if given:
+            flag = next(f.name for f in BATCH_FLAGS.flags if f.field in given)
+            raise InputError(f"{flag} needs --batch (see 'alpaca-bench compare --help')")
+        return None
+    if getattr(args, "stop_when_decided", False) or getattr(args, "gate.sequential", False):
+        raise InputError(
+            "--batch sends every call at once, so it cannot stop when decided; drop --batch or "
+            "--stop-when-decided/--sequential"
+        )
+    return BATCH_FLAGS.build(BatchOptions, args, show_progress=not args.no_progress)
+
+
+def stop_rule(args: argparse.Namespace) -> StopRule | None:
+    """The StopRule `--stop-when-decided [--ci-width W]` asks for (None without the flag)."""
+    from ..settings import StopRule
+
+    width = getattr(args, "ci_width", None)
+    if not getattr(args, "stop_when_decided", False):
+        if width is not None:
+            raise InputError("--ci-width needs --stop-when-decided (see 'alpaca-bench compare --help')")
+        return None
+    return StopRule(width=width)
 
 
 def add_name_options(parser: argparse.ArgumentParser) -> None:
@@ -135,8 +216,8 @@ def register(subparsers: Any) -> None:
         "compare",
         epilog=examples(
             "alpaca-bench compare davinci.jsonl text-davinci-003.jsonl --judge rouge",
-            "alpaca-bench compare hf:./base hf:./sft --judge hf:./judge-model --both-orders",
-            "alpaca-bench compare openai:gpt-4o-mini openai:gpt-4o --judge openai:gpt-4o --max-cost 2",
+            "alpaca-bench compare hf:./base hf:./sft --judge openai:gpt-4o --both-orders --batch",
+            "alpaca-bench compare base.jsonl sft.jsonl --judge openai:gpt-4o-mini --stop-when-decided",
         ),
         help="generate, judge blind pairs, report the candidate's win rate with a CI",
         description="Generate what is missing for both models, have the judge compare blind pairs, and "
@@ -148,9 +229,11 @@ def register(subparsers: Any) -> None:
     add_name_options(parser)
     add_eval_set_option(parser)
     add_judge_options(parser)
+    add_stop_options(parser)
     add_generation_options(parser)
     add_service_options(parser)
     add_output_options(parser)
+    add_dry_run_option(parser)
     parser.set_defaults(handler=handle_compare)
 
     rejudge_parser = subparsers.add_parser(
@@ -184,7 +267,7 @@ def settings_from(args: argparse.Namespace) -> CompareSettings:
     # otherwise; which files a model may lack and what it is called are the models' own
     models.pop("allow_missing", None)
     judge_backend = BackendOptions(**{**models, **JUDGE_BACKEND_FLAGS.given(args)})
-    judge_options = JudgeOptions(**JUDGE_FLAGS.given(args), backend=judge_backend)
+    judge_options = JudgeOptions(**JUDGE_FLAGS.given(args), backend=judge_backend, batch=batch_options(args))
     settings = CompareSettings(
         **COMPARE_FLAGS.given(args),
         judge_options=judge_options,
@@ -193,6 +276,7 @@ def settings_from(args: argparse.Namespace) -> CompareSettings:
         backend=backend_options(args),
         use_cache=not args.no_cache,
         show_progress=not args.no_progress,
+        stop=stop_rule(args),
     )
     if hasattr(args, "output_dir"):
         settings.output_dir = args.output_dir
@@ -205,6 +289,8 @@ def settings_from(args: argparse.Namespace) -> CompareSettings:
 def handle_compare(args: argparse.Namespace) -> int:
     from ..comparison import compare
 
+    if args.dry_run:
+        return dry_run(args, args.baseline, args.candidate, settings_from(args), "compare")
     result = compare(args.baseline, args.candidate, settings_from(args))
     return _report(args, result.summary, result.run_dir)
 
@@ -214,6 +300,20 @@ def handle_rejudge(args: argparse.Namespace) -> int:
 
     result = rejudge(args.run_dir, settings_from(args))
     return _report(args, result.summary, result.run_dir)
+
+
+def dry_run(
+    args: argparse.Namespace, baseline: str, candidate: str, settings: CompareSettings, command: str
+) -> int:
+    """Count what the command would call, print it, exit 0: nothing is called or written."""
+    from ..planning import plan_compare
+
+    plans = plan_compare(baseline, candidate, settings)
+    if args.json:
+        print_json(plan_json(plans))
+    else:
+        print_plan(stdout(), plans, command)
+    return 0
 
 
 def _report(args: argparse.Namespace, summary: Any, run_dir: Path) -> int:

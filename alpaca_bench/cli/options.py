@@ -164,6 +164,14 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
 
 
+def add_dry_run_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the calls that would be made (after the cache), their tokens and cost, and exit",
+    )
+
+
 def seed(args: argparse.Namespace) -> int:
     """`--seed`, or the default of the decoding settings it seeds (the same default everywhere)."""
     value: int = getattr(args, "seed", GenerationConfig().seed)

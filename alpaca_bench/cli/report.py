@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from ..health import counts_text, truncation_text
-from ..records import ComparisonSummary
+from ..records import ComparisonSummary, SequentialStop
+
+if TYPE_CHECKING:
+    from ..planning import CallPlan
 
 
 def summary_json(summary: ComparisonSummary, run_dir: Path) -> dict[str, Any]:
@@ -87,10 +91,40 @@ def print_summary(console: Console, summary: ComparisonSummary, run_dir: Path) -
             f"[yellow]flagged outputs: baseline {summary.flagged_baseline}, "
             f"candidate {summary.flagged_candidate}{excluded}[/yellow]"
         )
+    if summary.sequential is not None:
+        console.print(_stopped_text(summary.sequential))
+        console.print(sequence_note(summary.sequential))
     _print_categories(console, summary)
     for warning in summary.warnings:
         console.print(f"[yellow]warning: {escape(warning)}[/yellow]")
     console.print(f"{calls_text(summary)} · wall {summary.wall_s:.1f} s → {run_dir}")
+
+
+def _stopped_text(stop: SequentialStop) -> str:
+    level = f"{1 - stop.alpha:.0%}"
+    reached = {
+        "above": f"lies at or above {_pct(stop.threshold)}",
+        "below": f"lies below {_pct(stop.threshold)}",
+        "narrow": f"is narrower than {_pct(stop.width)}",
+        None: "never decided",
+    }[stop.decision]
+    return (
+        f"stopped when decided: {stop.n_judged} of {stop.n_available} prompts judged; "
+        f"{level} confidence sequence {_pct(stop.low)} – {_pct(stop.high)} {reached}"
+    )
+
+
+def sequence_note(stop: SequentialStop) -> str:
+    """What a reader must know about an early stop, and what it saved."""
+    cost = (
+        f"; judging every prompt would have cost about ${stop.full_run_cost_usd:.4f}"
+        if stop.full_run_cost_usd is not None
+        else ""
+    )
+    return (
+        "the confidence sequence stays valid however often it is checked; the bootstrap CI above is "
+        f"not valid after a data-dependent stop, so read the sequence{cost}"
+    )
 
 
 def calls_text(summary: ComparisonSummary) -> str:
@@ -119,3 +153,49 @@ def _print_categories(console: Console, summary: ComparisonSummary, limit: int =
     if len(summary.per_category) > limit:
         table.add_row(f"… {len(summary.per_category) - limit} more", "", "")
     console.print(table)
+
+
+def plan_json(plans: Sequence[CallPlan]) -> dict[str, Any]:
+    return {
+        "dry_run": True,
+        "calls": sum(p.calls for p in plans),
+        "cost_usd": sum(p.cost_usd for p in plans),
+        "batch_cost_usd": sum(
+            p.batch_cost_usd if p.batch_cost_usd is not None else p.cost_usd for p in plans
+        ),
+        "estimated": any(p.estimated for p in plans),
+        "stages": [p.to_dict() for p in plans],
+    }
+
+
+def print_plan(console: Console, plans: Sequence[CallPlan], command: str) -> None:
+    """The dry run's table: calls after the cache, tokens, cost at the sync and batch price."""
+    table = Table(
+        "stage", "calls", "cached", "prompt tokens", "output tokens (at most)", "cost", "batch cost",
+        title=f"dry run: what {command} would call now (nothing was called)", title_justify="left",
+    )  # fmt: skip
+    for p in plans:
+        batch = "–" if p.batch_cost_usd is None else f"${p.batch_cost_usd:.4f}"
+        cost = "free" if p.free else f"${p.cost_usd:.4f}"
+        counts = (f"{p.calls:,}", f"{p.cached:,}", f"{p.prompt_tokens:,}", f"{p.completion_tokens:,}")
+        table.add_row(
+            escape(p.stage), *counts, cost, "free" if p.free and p.batch_cost_usd is not None else batch
+        )
+    total = plan_json(plans)
+    table.add_row(
+        "total",
+        f"{total['calls']:,}",
+        "",
+        "",
+        "",
+        f"${total['cost_usd']:.4f}",
+        f"${total['batch_cost_usd']:.4f}",
+    )
+    console.print(table)
+    console.print(f"{total['calls']} calls would be made")
+    if total["estimated"]:
+        console.print(
+            "[yellow]some outputs are not generated yet: their judge calls are counted with placeholder "
+            "outputs of --max-new-tokens (an upper bound on tokens; identical outputs would need no "
+            "call)[/yellow]"
+        )

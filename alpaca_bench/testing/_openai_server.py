@@ -192,14 +192,17 @@ class ScriptedOpenAIServer:
 
     def start(self) -> ScriptedOpenAIServer:
         self._stopping.clear()
-        handler = _make_handler(self)
-        self._server = _QuietServer(("127.0.0.1", 0), handler)
+        self._server = _QuietServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
         self._thread.start()
         return self
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        """The request handler; a subclass serving more routes returns one built on this."""
+        return _make_handler(self)
 
     def stop(self) -> None:
         """Stop serving; hung, stalled and trickling handlers are released at once."""

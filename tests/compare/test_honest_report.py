@@ -19,7 +19,7 @@ from alpaca_bench.leaderboard import ResultsIndex, app_path
 from alpaca_bench.records import ComparisonSummary, Generation
 from alpaca_bench.testing import Reply
 
-from helpers import blind_pair, longer_wins
+from helpers import blind_pair, html_tables, longer_wins
 
 SHORT, LONG = "mock:short?words=10", "mock:long?words=40"  # 7-13 and 37-43 words
 NEW_FIELDS = (
@@ -325,10 +325,10 @@ def test_leaderboard_shows_truncation_and_warnings(cli, tmp_path, scripted_serve
     app = AppTest.from_file(str(app_path()), default_timeout=120)
     app.run()
     assert not app.exception, [e.value for e in app.exception]
-    table = app.dataframe[0].value.set_index("model")
-    assert table.loc["long", "truncated"] == 20 and table.loc["mid", "truncated"] == 0
-    assert "20 of 20 candidate outputs (100%) stopped at the token limit" in table.loc["long", "warning_text"]
-    assert table.loc["mid", "warning_text"] == ""
+    main, more = html_tables("".join(element.proto.body for element in app.get("html")))[:2]
+    assert more["long"]["Truncated"] == "20" and more["mid"]["Truncated"] == "0"
+    assert "20 of 20 candidate outputs (100%) stopped at the token limit" in main["long"]["Model"]
+    assert "stopped at the token limit" not in main["mid"]["Model"]  # no truncation warning
     assert any("1 of 2 comparisons have warnings" in w.value for w in app.warning)
 
     app.query_params["comparison"] = "demo/short__vs__long/rouge#rouge"

@@ -4,7 +4,6 @@ folder made by the real library."""
 from __future__ import annotations
 
 import shutil
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,8 @@ from streamlit.testing.v1 import AppTest
 from alpaca_bench.files import JsonlLog
 from alpaca_bench.leaderboard import ResultsIndex, app_path, app_settings
 from alpaca_bench.records import ComparisonSummary, Judgment
+
+from helpers import html_tables
 
 pytest_plugins = ["lb_fixtures"]
 TIMEOUT = 120
@@ -33,47 +34,12 @@ def _open(app, page: str):
     return app
 
 
-class _Tables(HTMLParser):
-    """The text of every cell of every <table> in a fragment, row by row."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tables: list[list[list[str]]] = []
-        self._cell: list[str] | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "table":
-            self.tables.append([])
-        elif tag == "tr":
-            self.tables[-1].append([])
-        elif tag in ("td", "th"):
-            self._cell = []
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("td", "th") and self._cell is not None:
-            self.tables[-1][-1].append(" ".join("".join(self._cell).split()))
-            self._cell = None
-
-    def handle_data(self, data: str) -> None:
-        if self._cell is not None:
-            self._cell.append(data + " ")
-
-
 def _html(app) -> str:
     return "".join(element.proto.body for element in app.get("html"))
 
 
 def _tables(app) -> list[dict[str, dict[str, str]]]:
-    """Each table of the page's HTML as {first cell of a row: {heading: cell}}; for the
-    leaderboard the model is the key (the second column)."""
-    parser = _Tables()
-    parser.feed(_html(app))
-    found = []
-    for table in parser.tables:
-        head, *rows = table
-        key = head.index("Model") if "Model" in head else 0
-        found.append({row[key].split(" ")[0]: dict(zip(head, row, strict=True)) for row in rows})
-    return found
+    return html_tables(_html(app))
 
 
 def _charts(app, name: str) -> int:

@@ -99,6 +99,7 @@ def test_plain_streamlit_run_works_too(lb_results, lb_env, browser, tmp_path):
         open_page(page, url, "leaderboard", tmp_path)
         page.wait_for_selector("table.ab-main", timeout=TIMEOUT_MS)
         assert page.get_by_text(str(lb_results)).is_visible()
+        assert not page.locator('[data-testid="stAppDeployButton"]').is_visible()  # hidden by the stylesheet
 
 
 def test_chromium_lookup_order(tmp_path, monkeypatch):

@@ -1,0 +1,182 @@
+"""What a compare (or gate) would call and what it would cost, counted without calling anything.
+
+`--dry-run` answers "what will this cost?" before a single paid call: for each model, the outputs
+still to generate (after the results store and the call cache), and for the judge, the pairs
+still to judge (after the run folder and the call cache), with estimated tokens and the cost at
+the sync price and through the Batch API. Where both outputs of a prompt exist (on disk or in the
+cache) the judge's prompt is the exact one a run would send, so the call count is the run's own;
+where an output is still to be generated, its judge calls are counted with placeholder outputs of
+`max_new_tokens` and the plan says it is an estimate. Nothing is written: no manifest, no cache
+entry, no run folder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .cache import CallCache, NullCache
+from .comparison import Comparison, _backend
+from .generation import build_request, generation_hash
+from .judges import JudgePlan, PairTask
+from .models._base import ModelBackend
+from .models._cached import CachedBackend
+from .models._file import FileBackend
+from .pricing import FREE, Price, price_for
+from .records import Generation, Prompt, Usage
+from .settings import CompareSettings
+from .store import GenerationStore, RunFolder
+
+CHARS_PER_TOKEN = 4
+
+
+@dataclass(frozen=True)
+class CallPlan:
+    """One stage of a run (a model's outputs, or the judge) as calls, tokens and cost."""
+
+    stage: str
+    calls: int
+    cached: int
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float
+    batch_cost_usd: float | None  # None: this stage does not go through the Batch API
+    estimated: bool = False  # counted from placeholder outputs: some are not generated yet
+    free: bool = False  # a local model or metric, or a server with no price: calls cost nothing
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def plan_compare(baseline: str, candidate: str, settings: CompareSettings) -> list[CallPlan]:
+    """The calls `compare(baseline, candidate, settings)` would make now."""
+    comparison = Comparison(settings)
+    cache: CallCache = CallCache() if settings.use_cache else NullCache()
+    sides = []
+    plans = []
+    for label, spec, name in (
+        ("baseline", baseline, settings.baseline_name),
+        ("candidate", candidate, settings.candidate_name),
+    ):
+        backend = _backend(spec, settings, name)
+        known, plan = _outputs_plan(comparison, backend, cache, f"{label} outputs ({backend.name})")
+        sides.append((backend.name, known))
+        plans.append(plan)
+    plans.append(_judge_plan(comparison, sides))
+    return plans
+
+
+def _outputs_plan(
+    comparison: Comparison, backend: ModelBackend, cache: CallCache, stage: str
+) -> tuple[dict[str, Generation], CallPlan]:
+    """Outputs already known (stored, or answered by the cache) and the calls for the rest."""
+    config = comparison.settings.generation
+    store = GenerationStore(comparison.root.model_dir(comparison.eval_set.name, backend.name))
+    config_hash = generation_hash(backend, config)
+    known = store.load(config_hash)
+    if isinstance(backend, FileBackend):  # outputs read from a file: known now, no call to make
+        known = {**_read_file(backend, comparison, config_hash), **known}
+    cached_backend = CachedBackend(backend, cache)
+    price = _price_of(backend)
+    calls = hits = prompt_tokens = completion_tokens = 0
+    for prompt in comparison.eval_set:
+        if prompt.id in known:
+            continue
+        request = build_request(prompt, config)
+        hit = cache.get(cached_backend.key_for(request)) if backend.cacheable else None
+        if hit is not None:
+            text = str(hit.get("text", ""))
+            known[prompt.id] = Generation(
+                prompt_id=prompt.id, model=backend.name, output=text, config_hash=config_hash
+            )
+            hits += 1
+            continue
+        calls += 1
+        prompt_tokens += _tokens(request.messages)
+        completion_tokens += request.max_tokens
+    usage = Usage(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
+    plan = CallPlan(
+        stage=stage,
+        calls=calls,
+        cached=hits,
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
+        cost_usd=(price or FREE).cost(usage),
+        batch_cost_usd=None,
+        free=price is None or price == FREE,
+    )
+    return known, plan
+
+
+def _judge_plan(comparison: Comparison, sides: Sequence[tuple[str, dict[str, Generation]]]) -> CallPlan:
+    (name_b, outputs_b), (name_c, outputs_c) = sides
+    judge = comparison.judge
+    run = RunFolder(comparison.root.run_dir(comparison.eval_set.name, name_b, name_c, judge.name))
+    exact, _ = comparison.pending(run, (outputs_b, outputs_c))
+    placeholder = "x" * (comparison.settings.generation.max_new_tokens * CHARS_PER_TOKEN)
+    unknown = [
+        PairTask(f"{p.id}|{first}|?", p, placeholder, placeholder, first)
+        for p in _unknown(comparison.eval_set, outputs_b, outputs_c)
+        for first in comparison.orders(p.id)
+    ]
+    known_plan, guessed = judge.plan(exact), judge.plan(unknown)
+    total = _sum(known_plan, guessed)
+    return CallPlan(
+        stage=f"judge ({judge.name})",
+        calls=total.calls,
+        cached=total.cached,
+        prompt_tokens=total.prompt_tokens,
+        completion_tokens=total.completion_tokens,
+        cost_usd=total.cost_usd,
+        batch_cost_usd=total.batch_cost_usd,
+        estimated=bool(unknown),
+        free=total.cost_usd == 0.0,
+    )
+
+
+def _unknown(
+    prompts: Iterable[Prompt], outputs_b: dict[str, Generation], outputs_c: dict[str, Generation]
+) -> list[Prompt]:
+    return [p for p in prompts if p.id not in outputs_b or p.id not in outputs_c]
+
+
+def _sum(a: JudgePlan, b: JudgePlan) -> JudgePlan:
+    return JudgePlan(
+        calls=a.calls + b.calls,
+        cached=a.cached + b.cached,
+        prompt_tokens=a.prompt_tokens + b.prompt_tokens,
+        completion_tokens=a.completion_tokens + b.completion_tokens,
+        cost_usd=a.cost_usd + b.cost_usd,
+        batch_cost_usd=a.batch_cost_usd + b.batch_cost_usd,
+    )
+
+
+def _read_file(backend: FileBackend, comparison: Comparison, config_hash: str) -> dict[str, Generation]:
+    """A `file:` model's outputs as `generate` would store them (read, not written)."""
+    config = comparison.settings.generation
+    requests = [build_request(p, config) for p in backend.prepare(list(comparison.eval_set))]
+
+    async def read() -> dict[str, Generation]:
+        found = {}
+        async for completion in backend.stream(requests):
+            found[completion.key] = Generation(
+                prompt_id=completion.key, model=backend.name, output=completion.text, config_hash=config_hash
+            )
+        return found
+
+    return asyncio.run(read())
+
+
+def _price_of(backend: ModelBackend) -> Price | None:
+    """What one of this backend's calls costs; None for local models, which cost nothing."""
+    from .models._openai_api import OpenAIBackend
+
+    if isinstance(backend, OpenAIBackend):
+        return price_for(backend.model, backend.base_url)
+    return None
+
+
+def _tokens(messages: Sequence[dict[str, str]]) -> int:
+    return sum(len(m["content"]) for m in messages) // CHARS_PER_TOKEN + 1
