@@ -15,19 +15,19 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .cache import CallCache, NullCache
-from .comparison import Comparison, _backend
-from .generation import build_request, generation_hash
-from .judges import JudgePlan, PairTask
 from .models._base import ModelBackend
 from .models._cached import CachedBackend
 from .models._file import FileBackend
 from .pricing import FREE, Price, price_for
 from .records import Generation, Prompt, Usage
 from .settings import CompareSettings
-from .store import GenerationStore, RunFolder
+
+if TYPE_CHECKING:  # the comparison machinery loads only when a compare is planned
+    from .comparison import Comparison
+    from .judges import JudgePlan
 
 CHARS_PER_TOKEN = 4
 
@@ -52,6 +52,8 @@ class CallPlan:
 
 def plan_compare(baseline: str, candidate: str, settings: CompareSettings) -> list[CallPlan]:
     """The calls `compare(baseline, candidate, settings)` would make now."""
+    from .comparison import Comparison, _backend
+
     comparison = Comparison(settings)
     cache: CallCache = CallCache() if settings.use_cache else NullCache()
     sides = []
@@ -72,6 +74,9 @@ def _outputs_plan(
     comparison: Comparison, backend: ModelBackend, cache: CallCache, stage: str
 ) -> tuple[dict[str, Generation], CallPlan]:
     """Outputs already known (stored, or answered by the cache) and the calls for the rest."""
+    from .generation import build_request, generation_hash
+    from .store import GenerationStore
+
     config = comparison.settings.generation
     store = GenerationStore(comparison.root.model_dir(comparison.eval_set.name, backend.name))
     config_hash = generation_hash(backend, config)
@@ -79,7 +84,7 @@ def _outputs_plan(
     if isinstance(backend, FileBackend):  # outputs read from a file: known now, no call to make
         known = {**_read_file(backend, comparison, config_hash), **known}
     cached_backend = CachedBackend(backend, cache)
-    price = _price_of(backend)
+    price = price_of(backend)
     calls = hits = prompt_tokens = completion_tokens = 0
     for prompt in comparison.eval_set:
         if prompt.id in known:
@@ -94,7 +99,7 @@ def _outputs_plan(
             hits += 1
             continue
         calls += 1
-        prompt_tokens += _tokens(request.messages)
+        prompt_tokens += tokens_of(request.messages)
         completion_tokens += request.max_tokens
     usage = Usage(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
     plan = CallPlan(
@@ -111,6 +116,9 @@ def _outputs_plan(
 
 
 def _judge_plan(comparison: Comparison, sides: Sequence[tuple[str, dict[str, Generation]]]) -> CallPlan:
+    from .judges import PairTask
+    from .store import RunFolder
+
     (name_b, outputs_b), (name_c, outputs_c) = sides
     judge = comparison.judge
     run = RunFolder(comparison.root.run_dir(comparison.eval_set.name, name_b, name_c, judge.name))
@@ -143,6 +151,8 @@ def _unknown(
 
 
 def _sum(a: JudgePlan, b: JudgePlan) -> JudgePlan:
+    from .judges import JudgePlan
+
     return JudgePlan(
         calls=a.calls + b.calls,
         cached=a.cached + b.cached,
@@ -155,6 +165,8 @@ def _sum(a: JudgePlan, b: JudgePlan) -> JudgePlan:
 
 def _read_file(backend: FileBackend, comparison: Comparison, config_hash: str) -> dict[str, Generation]:
     """A `file:` model's outputs as `generate` would store them (read, not written)."""
+    from .generation import build_request
+
     config = comparison.settings.generation
     requests = [build_request(p, config) for p in backend.prepare(list(comparison.eval_set))]
 
@@ -169,7 +181,7 @@ def _read_file(backend: FileBackend, comparison: Comparison, config_hash: str) -
     return asyncio.run(read())
 
 
-def _price_of(backend: ModelBackend) -> Price | None:
+def price_of(backend: ModelBackend) -> Price | None:
     """What one of this backend's calls costs; None for local models, which cost nothing."""
     from .models._openai_api import OpenAIBackend
 
@@ -178,5 +190,5 @@ def _price_of(backend: ModelBackend) -> Price | None:
     return None
 
 
-def _tokens(messages: Sequence[dict[str, str]]) -> int:
+def tokens_of(messages: Sequence[dict[str, str]]) -> int:
     return sum(len(m["content"]) for m in messages) // CHARS_PER_TOKEN + 1

@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # what the lazy names are, for the type checker
     )
     from ._formats import FORMATS, TaskFormat, get_format, register_format
     from ._parsing import ParseResult, Problem, parse_json, parse_numbered
-    from ._pipeline import DatagenResult, RunFiles, generate_tasks, write_report
+    from ._pipeline import DatagenResult, RunFiles, generate_tasks, plan_tasks, write_report
     from ._prompting import build_prompt
     from ._records import Rejection, RequestRecord, Task
     from ._report import DatagenReport, build_report, verb_and_object
@@ -52,6 +52,7 @@ _LAZY = {
     "DatagenResult": "_pipeline",
     "RunFiles": "_pipeline",
     "generate_tasks": "_pipeline",
+    "plan_tasks": "_pipeline",
     "write_report": "_pipeline",
     "build_prompt": "_prompting",
     "Rejection": "_records",
@@ -96,6 +97,7 @@ __all__ = [
     "load_seed_tasks",
     "parse_json",
     "parse_numbered",
+    "plan_tasks",
     "register_filter",
     "register_format",
     "verb_and_object",

@@ -40,6 +40,7 @@ from alpaca_bench.models import (
     load_backend,
     split_spec,
 )
+from alpaca_bench.planning import CallPlan, tokens_of
 from alpaca_bench.pricing import FREE, CostBudget, Price, price_for
 from alpaca_bench.progress import Bar, progress_bar
 from alpaca_bench.records import Usage
@@ -162,6 +163,46 @@ def generate_tasks(
         stopped_by=stopped_by,
         new_requests=state.new_requests,
         model_calls=wrapped.counts.answers,
+    )
+
+
+def plan_tasks(
+    config: DatagenConfig, options: BackendOptions | None = None, cache: CallCache | None = None
+) -> CallPlan:
+    """The requests `generate_tasks` would send to reach `config.num` (`--dry-run`), after the
+    call cache, at the yield this run has had so far (`PRIOR_YIELD` of each request's tasks before
+    three requests). An estimate by nature: how many tasks survive the filters is only known
+    once they are written. Reads the run's files; writes nothing."""
+    state = _load_state(config)
+    if split_spec(config.model)[0] == "file":
+        raise InputError(f"datagen needs a model that writes text; {config.model!r} only replays outputs")
+    backend = load_backend(config.model, options or BackendOptions())
+    price = _price(backend.identity(), config.price)
+    wrapped = CachedBackend(backend, cache or CallCache(), kind="datagen")
+    per_request = config.tasks_per_request * PRIOR_YIELD
+    if state.requests_done >= 3:
+        per_request = max(state.kept_by_requests / state.requests_done, 0.5)
+    needed = math.ceil(state.remaining / per_request) if state.remaining > 0 else 0
+    calls = cached = prompt_tokens = completion_tokens = 0
+    for number in range(state.next_request, state.next_request + needed):
+        request = _request(state, number)  # exact while the examples come from the seeds alone
+        if wrapped.cache.get(wrapped.key_for(request)) is not None:
+            cached += 1
+            continue
+        calls += 1
+        prompt_tokens += tokens_of(request.messages)
+        completion_tokens += request.max_tokens
+    usage = Usage(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
+    return CallPlan(
+        stage=f"datagen ({backend.name}, {state.remaining} tasks to go at {per_request:.1f} per request)",
+        calls=calls,
+        cached=cached,
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
+        cost_usd=price.cost(usage),
+        batch_cost_usd=None,
+        estimated=True,
+        free=price == FREE,
     )
 
 

@@ -20,6 +20,7 @@ from .flags import Flag, FlagTable
 from .options import (
     GENERATION_FLAGS,
     SPEC_HELP,
+    add_dry_run_option,
     add_placement_options,
     add_service_options,
     backend_options,
@@ -30,6 +31,7 @@ from .options import (
     print_json,
     stdout,
 )
+from .report import plan_json, print_plan
 
 GENERATE_HELP = """\
 Generate instruction-following training data the Alpaca way: each request shows the model a few
@@ -152,6 +154,7 @@ def _add_generate_options(parser: argparse.ArgumentParser) -> None:
     add_placement_options(parser, "local models (hf:, vllm:)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    add_dry_run_option(parser)
 
 
 def _add_dedup_options(parser: argparse.ArgumentParser) -> None:
@@ -208,6 +211,15 @@ def handle_generate(args: argparse.Namespace) -> int:
         generation=generation_config(args, DATAGEN_DECODING, DATAGEN_GENERATION_FLAGS),
     )
     options = backend_options(args)
+    if args.dry_run:
+        from ..datagen import plan_tasks
+
+        plans = [plan_tasks(config, options, call_cache(args))]
+        if args.json:
+            print_json(plan_json(plans))
+        else:
+            print_plan(stdout(), plans, "datagen")
+        return 0
     result = generate_tasks(config, options, call_cache(args), show_progress=not args.no_progress)
     report = result.report
     if args.json:

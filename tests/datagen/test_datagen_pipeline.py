@@ -223,3 +223,23 @@ def test_sigkill_mid_run_then_rerun_loses_and_duplicates_nothing(
     numbers = [r["request"] for r in _lines(_sidecar(output, ".requests.jsonl"))]
     assert len(numbers) == len(set(numbers))
     assert json.loads(_sidecar(output, ".report.json").read_text())["kept"] == 80
+
+
+def test_dry_run_prices_the_requests_without_sending_or_writing(cli, teacher, seed_tasks_file, tmp_path):
+    server, _ = teacher()
+    output = tmp_path / "tasks.jsonl"
+    planned = cli(
+        *_datagen_argv(server, seed_tasks_file, output, 40, "--price", "1,4", "--dry-run", "--json")
+    )
+    assert planned.code == 0, planned.err
+    (stage,) = json.loads(planned.out)["stages"]
+    # 40 tasks at the prior yield of half of each request's 20: 4 requests, none sent, nothing written
+    assert stage["calls"] == 4 and stage["estimated"] and not list(tmp_path.glob("tasks*"))
+    assert len(server.bodies) == 0
+    assert stage["cost_usd"] == pytest.approx(
+        (stage["prompt_tokens"] * 1 + stage["completion_tokens"] * 4) / 1e6
+    )
+    ran = cli(*_datagen_argv(server, seed_tasks_file, output, 40))
+    assert ran.code == 0 and len(server.bodies) >= 1  # the real run's count depends on what survives
+    done = json.loads(cli(*_datagen_argv(server, seed_tasks_file, output, 40, "--dry-run", "--json")).out)
+    assert done["calls"] == 0  # finished: nothing left to ask
