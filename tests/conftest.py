@@ -28,6 +28,9 @@ def pytest_configure(config: pytest.Config) -> None:
     (each test gets its own cache, so the folder is pinned here)."""
     if "ALPACA_BENCH_DATA_DIR" not in os.environ and DEFAULT_DATA.is_dir():
         os.environ["ALPACA_BENCH_DATA_DIR"] = str(DEFAULT_DATA)
+    # every model the tests load is a local copy: the hub is never asked (huggingface_hub reads
+    # this once, on import, and would otherwise retry an unreachable hub for ~50 s)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from alpaca_bench.evalsets import DATA_FILES
     from alpaca_bench.paths import data_dir
 

@@ -71,6 +71,11 @@ def test_a_model_path_says_what_is_wrong_with_it(cli, tmp_path):
 
 def test_a_missing_hub_style_model_says_there_is_no_such_local_folder(cli, tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # the hub's answer is the offline one, at once
+    # ...also when an earlier test imported huggingface_hub, which reads the variable on import
+    # (otherwise the hub retries its connection for ~50 s before answering)
+    import huggingface_hub.constants
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
     result = cli("generate", "hf:modls/tiny", "--eval-set", "demo", "--output-dir", tmp_path)
     assert result.code == 2
     assert result.err.count("\n") == 1 and "no local folder of that name; the hub says:" in result.err
