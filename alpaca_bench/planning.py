@@ -83,10 +83,10 @@ def _outputs_plan(
     known = store.load(config_hash)
     if isinstance(backend, FileBackend):  # outputs read from a file: known now, no call to make
         known = {**_read_file(backend, comparison, config_hash), **known}
-    cached_backend = CachedBackend(backend, cache)
+    cached_backend = CachedBackend(backend, cache, kind="generation")  # the key `generate` uses
     price = price_of(backend)
     calls = hits = prompt_tokens = completion_tokens = 0
-    for prompt in comparison.eval_set:
+    for prompt in backend.prepare(comparison.eval_set.prompts):
         if prompt.id in known:
             continue
         request = build_request(prompt, config)
@@ -168,7 +168,7 @@ def _read_file(backend: FileBackend, comparison: Comparison, config_hash: str) -
     from .generation import build_request
 
     config = comparison.settings.generation
-    requests = [build_request(p, config) for p in backend.prepare(list(comparison.eval_set))]
+    requests = [build_request(p, config) for p in backend.prepare(comparison.eval_set.prompts)]
 
     async def read() -> dict[str, Generation]:
         found = {}

@@ -65,3 +65,25 @@ def test_gate_dry_run_prints_the_table(cli, tmp_path, data_dir, scripted_server)
     assert "calls would be made" in text and server.served == 0
     refused = cli("gate", tmp_path / "r", "--dry-run")
     assert refused.code == 2 and "drop --dry-run" in refused.err
+
+
+def test_outputs_the_call_cache_holds_are_not_counted_again(cli, tmp_path, scripted_server):
+    """`openai:` models whose answers are in the call cache (their results folder deleted since)
+    cost nothing to generate again, and then the judge's exact prompts are in the cache too."""
+    import shutil
+
+    from alpaca_bench.testing import Reply
+
+    terse = scripted_server(lambda body: Reply("A short answer."))
+    echo = scripted_server()  # repeats the prompt: a different, longer answer
+    judge = scripted_server(longer_wins)
+    args = ("--eval-set", "demo", "--judge", f"openai:judge@{judge.base_url}", "--judge-price", "1,1",
+            "--output-dir", tmp_path / "results", "--no-progress", "--json")  # fmt: skip
+    models = (f"openai:terse@{terse.base_url}", f"openai:echo@{echo.base_url}")
+    assert cli("compare", *models, *args).code == 0
+    shutil.rmtree(tmp_path / "results")
+    served = (terse.served, echo.served, judge.served)
+    plan = json.loads(cli("compare", *models, "--dry-run", *args).out)
+    assert [stage["cached"] for stage in plan["stages"]] == [20, 20, 20]  # all in the cache
+    assert plan["calls"] == 0 and not any(stage["estimated"] for stage in plan["stages"])
+    assert (terse.served, echo.served, judge.served) == served
