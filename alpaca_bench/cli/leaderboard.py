@@ -83,12 +83,8 @@ def handle(args: argparse.Namespace) -> int:
         raise InputError("--out is for 'leaderboard export'" + HELP)
     from ..leaderboard import serve
 
-    code: int = serve(
-        args.results,
-        host=getattr(args, "host", "127.0.0.1"),
-        port=getattr(args, "port", 8501),
-        battle_config=getattr(args, "battle_config", None),
-    )
+    given = {name: getattr(args, name) for name in SERVE_ONLY if hasattr(args, name)}
+    code: int = serve(args.results, **given)  # what was not given takes serve()'s defaults
     return code
 
 
