@@ -214,6 +214,8 @@ class LLMJudge:
     def plan(self, tasks: Sequence[PairTask]) -> JudgePlan:
         """First asks only (a parse retry cannot be foreseen), each rendered exactly as `judge`
         would send it and looked up in the call cache; priced at the sync and the batch price."""
+        from alpaca_bench.planning import tokens_of  # the one token estimate (planning imports judges)
+
         calls = cached = prompt_tokens = completion_tokens = 0
         for task in tasks:
             request = self.request(task, 0)
@@ -221,7 +223,7 @@ class LLMJudge:
                 cached += 1
                 continue
             calls += 1
-            prompt_tokens += sum(len(m["content"]) for m in request.messages) // 4 + 1
+            prompt_tokens += tokens_of(request.messages)
             completion_tokens += request.max_tokens
         usage = Usage(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
         return JudgePlan(

@@ -405,6 +405,15 @@ def _nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
     return [first + i * step for i in range(int((hi - first) / step) + 1)]
 
 
+# a win rate's scale: 0–100% with parity (50%) marked
+WIN_RATE_AXIS: dict[str, Any] = {
+    "domain": (0.0, 1.0),
+    "reference": 0.5,
+    "ticks": [0.0, 0.25, 0.5, 0.75, 1.0],
+    "tick_text": lambda v: f"{100 * v:.0f}%",
+}
+
+
 def win_rate_chart(rows: Sequence[Row]) -> str:
     scored = [r for r in rows if r["win_rate"] is not None]
     if not scored:
@@ -433,10 +442,7 @@ def win_rate_chart(rows: Sequence[Row]) -> str:
     return dot_chart(
         "win-rate",
         marks,
-        domain=(0.0, 1.0),
-        reference=0.5,
-        ticks=[0.0, 0.25, 0.5, 0.75, 1.0],
-        tick_text=lambda v: f"{100 * v:.0f}%",
+        **WIN_RATE_AXIS,
         axis_title="Win rate against the baseline: dot = win rate, bar = 95% interval, diamond = "
         "length-controlled; the dashed line is parity (50%).",
     )
@@ -541,10 +547,7 @@ def length_bias(bins: Sequence[Row]) -> str:
     return dot_chart(
         "length-bias",
         marks,
-        domain=(0.0, 1.0),
-        reference=0.5,
-        ticks=[0.0, 0.25, 0.5, 0.75, 1.0],
-        tick_text=lambda v: f"{100 * v:.0f}%",
+        **WIN_RATE_AXIS,
         axis_title="Candidate win rate by length difference (candidate − baseline, characters), prompts "
         "pooled in equal-count bins; bar = 95% interval, n = prompts in the bin. A judge without "
         "length bias stays near 50% in every bin.",
