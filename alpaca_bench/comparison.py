@@ -184,23 +184,21 @@ class Comparison:
             (j.prompt_id, j.first_shown, j.pair_hash)
             for j in run.current_judgments(self.judge.name, sides=sides)
         }
-        outputs_b = {pid: g.output for pid, g in sides[0].items()}
-        outputs_c = {pid: g.output for pid, g in sides[1].items()}
         tasks: list[PairTask] = []
         ties: list[tuple[Prompt, Position, str]] = []
         for prompt in self.eval_set:
-            if prompt.id not in outputs_b or prompt.id not in outputs_c:
+            if prompt.id not in sides[0] or prompt.id not in sides[1]:
                 continue
-            out_b, out_c = outputs_b[prompt.id], outputs_c[prompt.id]
-            pair = pair_hash(out_b, out_c)
+            gen_b, gen_c = sides[0][prompt.id], sides[1][prompt.id]
+            pair = pair_hash(gen_b.content, gen_c.content)
             for first in self.orders(prompt.id):
                 if (prompt.id, first, pair) in done:
                     continue
-                if out_b == out_c:
+                if gen_b.content == gen_c.content:
                     ties.append((prompt, first, pair))
                     continue
-                a, b = (out_b, out_c) if first == "baseline" else (out_c, out_b)
-                tasks.append(PairTask(f"{prompt.id}|{first}|{pair}", prompt, a, b, first))
+                a, b = (gen_b, gen_c) if first == "baseline" else (gen_c, gen_b)
+                tasks.append(PairTask.of(f"{prompt.id}|{first}|{pair}", prompt, a.answers, b.answers, first))
         return tasks, ties
 
     def _judgment(self, prompt: Prompt, first: Position, pair: str, result: JudgeResult) -> Judgment:

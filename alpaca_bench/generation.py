@@ -10,11 +10,10 @@ from pathlib import Path
 
 from .cache import CallCache
 from .evalsets import EvalSet, load_eval_set
-from .models._base import BackendOptions, ChatRequest, ModelBackend, load_backend
+from .models._base import BackendOptions, ChatRequest, Completion, ModelBackend, load_backend
 from .models._cached import CachedBackend
 from .progress import progress_bar
-from .prompt_format import user_message
-from .records import Generation, GenerationConfig, Prompt, stable_hash
+from .records import Generation, GenerationConfig, Prompt, Usage, stable_hash
 from .store import GenerationStore, ResultsRoot
 
 logger = logging.getLogger(__name__)
@@ -40,18 +39,51 @@ def generation_hash(backend: ModelBackend, config: GenerationConfig) -> str:
     return stable_hash({"model": backend.identity(), "config": config.model_dump()})
 
 
-def build_request(prompt: Prompt, config: GenerationConfig) -> ChatRequest:
+def build_request(prompt: Prompt, config: GenerationConfig, history: Sequence[str] = ()) -> ChatRequest:
+    """The request for the next turn of `prompt`, after the model's own `history` of answers:
+    turn k sees every earlier user message and the model's answer to it."""
+    turn = len(history)
+    users = prompt.user_turns()
+    messages: list[dict[str, str]] = []
+    for user, answer in zip(users, history, strict=False):
+        messages += [{"role": "user", "content": user}, {"role": "assistant", "content": answer}]
+    messages.append({"role": "user", "content": users[turn]})
     return ChatRequest(
-        key=prompt.id,
-        messages=[{"role": "user", "content": user_message(prompt.instruction, prompt.input)}],
+        key=prompt.id if turn == 0 else f"{prompt.id}#{turn + 1}",
+        messages=messages,
         max_tokens=config.max_new_tokens,
         temperature=config.temperature,
         top_p=config.top_p,
         seed=config.seed,
-        instruction=prompt.instruction,
-        input=prompt.input,
+        # a later turn has no single instruction: template-aware backends format the messages
+        instruction=prompt.instruction if turn == 0 else None,
+        input=prompt.input if turn == 0 else "",
         prompt_id=prompt.id,
         template=config.template,
+        turn=turn,
+    )
+
+
+def _generation(
+    prompt: Prompt,
+    answers: list[Completion],
+    backend: ModelBackend,
+    config: GenerationConfig,
+    config_hash: str,
+) -> Generation:
+    """The record of a prompt whose every turn is answered."""
+    reasons = [c.finish_reason for c in answers]
+    return Generation(
+        prompt_id=prompt.id,
+        model=backend.name,
+        output=answers[0].text,
+        follow_up_outputs=[c.text for c in answers[1:]],
+        generation_config=config.model_dump(),
+        config_hash=config_hash,
+        usage=sum((c.usage for c in answers), Usage()),
+        latency_s=sum(c.latency_s for c in answers),
+        cached=all(c.cached for c in answers),
+        finish_reason="length" if "length" in reasons else reasons[-1],
     )
 
 
@@ -64,7 +96,11 @@ async def generate_async(
     spec: str = "",
     show_progress: bool = True,
 ) -> GenerationRun:
-    """Fill in whatever outputs are missing; each is on disk the moment it exists."""
+    """Fill in whatever outputs are missing; each is on disk the moment it exists.
+
+    Turns go in rounds: every prompt's first turn, then the second turn of those with one, each
+    conditioned on the answers before it. A prompt's record is written once its last turn is
+    answered; a run killed in between asks again only what the call cache did not keep."""
     prompts: Sequence[Prompt] = backend.prepare(eval_set.prompts)
     config_hash = generation_hash(backend, config)
     done = store.load(config_hash)
@@ -80,24 +116,30 @@ async def generate_async(
         }
     )
     wrapped = CachedBackend(backend, cache, kind="generation")
-    requests = [build_request(p, config) for p in todo]
-    with progress_bar(f"generating {backend.name}", len(requests), show_progress) as bar, bar.live():
-        async for completion in wrapped.stream(requests):
-            generation = Generation(
-                prompt_id=completion.key,
-                model=backend.name,
-                output=completion.text,
-                generation_config=config.model_dump(),
-                config_hash=config_hash,
-                usage=completion.usage,
-                latency_s=completion.latency_s,
-                cached=completion.cached,
-                finish_reason=completion.finish_reason,
-            )
-            store.append(generation)
-            done[generation.prompt_id] = generation
-            bar.finish(completion.key, tokens=0 if completion.cached else completion.usage.completion_tokens)
-    ordered = [done[p.id] for p in prompts]
+    answered: dict[str, list[Completion]] = {p.id: [] for p in todo}
+    title = f"generating {backend.name}"
+    with progress_bar(title, sum(p.n_turns for p in todo), show_progress) as bar, bar.live():
+        waiting = todo
+        while waiting:
+            requests = {}
+            for p in waiting:
+                request = build_request(p, config, [c.text for c in answered[p.id]])
+                requests[request.key] = (p, request)
+            arrived = 0
+            async for completion in wrapped.stream([r for _, r in requests.values()]):
+                arrived += 1
+                prompt = requests[completion.key][0]
+                answered[prompt.id].append(completion)
+                if len(answered[prompt.id]) == prompt.n_turns:
+                    generation = _generation(prompt, answered[prompt.id], backend, config, config_hash)
+                    store.append(generation)
+                    done[prompt.id] = generation
+                tokens = 0 if completion.cached else completion.usage.completion_tokens
+                bar.finish(completion.key, tokens=tokens)
+            if not arrived:
+                break  # the backend answered nothing this round: what is missing stays missing
+            waiting = [p for p in waiting if len(answered[p.id]) < p.n_turns]
+    ordered = [done[p.id] for p in prompts if p.id in done]
     logger.info("%s: %d outputs (%d model calls)", backend.name, len(ordered), wrapped.counts.answers)
     return GenerationRun(
         backend.name, ordered, wrapped.counts.answers, len(prompts) - len(todo), store.log.path, config_hash

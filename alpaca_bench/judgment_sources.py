@@ -127,8 +127,8 @@ def _load_run(folder: Path) -> list[ComparisonData]:
         logger.info(
             "%s: %d judgments of since-changed outputs not counted", folder, len(stored) - len(judgments)
         )
-    baseline = {p: len(g.output) for p, g in outputs_b.items()}
-    candidate = {p: len(g.output) for p, g in outputs_c.items()}
+    baseline = {p: g.length for p, g in outputs_b.items()}
+    candidate = {p: g.length for p, g in outputs_c.items()}
     lengths: dict[LengthKey, tuple[float, float]] = {
         (manifest.baseline.name, manifest.candidate.name, p): (baseline[p], candidate[p])
         for p in baseline.keys() & candidate.keys()

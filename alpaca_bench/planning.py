@@ -12,7 +12,6 @@ entry, no run folder.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -165,20 +164,17 @@ def _sum(a: JudgePlan, b: JudgePlan) -> JudgePlan:
 
 def _read_file(backend: FileBackend, comparison: Comparison, config_hash: str) -> dict[str, Generation]:
     """A `file:` model's outputs as `generate` would store them (read, not written)."""
-    from .generation import build_request
-
-    config = comparison.settings.generation
-    requests = [build_request(p, config) for p in backend.prepare(comparison.eval_set.prompts)]
-
-    async def read() -> dict[str, Generation]:
-        found = {}
-        async for completion in backend.stream(requests):
-            found[completion.key] = Generation(
-                prompt_id=completion.key, model=backend.name, output=completion.text, config_hash=config_hash
-            )
-        return found
-
-    return asyncio.run(read())
+    backend.prepare(comparison.eval_set.prompts)
+    return {
+        pid: Generation(
+            prompt_id=pid,
+            model=backend.name,
+            output=answers[0],
+            follow_up_outputs=answers[1:],
+            config_hash=config_hash,
+        )
+        for pid, answers in backend.answers.items()
+    }
 
 
 def price_of(backend: ModelBackend) -> Price | None:

@@ -14,6 +14,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from .prompt_format import user_message
+
 SCHEMA_VERSION = 1
 
 Verdict = Literal["A>>B", "A>B", "tie", "B>A", "B>>A", "unscored"]
@@ -45,12 +47,39 @@ class Record(BaseModel):
         return cls.model_validate_json(text)
 
 
+class FollowUp(BaseModel):
+    """A later user turn of a multi-turn prompt (MT-Bench's second question), with the reference
+    answer for that turn where the eval set has one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    message: str
+    reference: str | None = None
+
+
 class Prompt(Record):
+    """One eval prompt. A multi-turn prompt keeps its first user turn in `instruction` (and
+    `input`), so everything that reads single-turn prompts reads its first turn unchanged, and the
+    later turns in `follow_ups`; a model answers turn k having seen its own earlier answers."""
+
     id: str
     instruction: str
     input: str = ""
     reference: str | None = None
     category: str | None = None
+    follow_ups: list[FollowUp] = Field(default_factory=list)
+
+    @property
+    def n_turns(self) -> int:
+        return 1 + len(self.follow_ups)
+
+    def user_turns(self) -> list[str]:
+        """Every user message, in order (the first joined with its input as chat models see it)."""
+        return [user_message(self.instruction, self.input), *(f.message for f in self.follow_ups)]
+
+    def references(self) -> list[str]:
+        """The reference answer of every turn, "" where there is none."""
+        return [self.reference or "", *(f.reference or "" for f in self.follow_ups)]
 
     @field_validator("id")
     @classmethod
@@ -112,9 +141,14 @@ class GenerationConfig(BaseModel):
 
 
 class Generation(Record):
+    """A model's answer to one prompt: `output` answers the first (or only) user turn and
+    `follow_up_outputs` the prompt's follow-ups, in order. `usage` and `latency_s` are summed over
+    the turns; `finish_reason` is "length" if any turn was cut at the token limit."""
+
     prompt_id: str
     model: str
     output: str
+    follow_up_outputs: list[str] = Field(default_factory=list)
     generation_config: dict[str, Any] = Field(default_factory=dict)
     config_hash: str = ""
     usage: Usage = Field(default_factory=Usage)
@@ -124,6 +158,24 @@ class Generation(Record):
     # (outputs read from a file, records written before this field existed)
     finish_reason: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def answers(self) -> list[str]:
+        """The answer to every turn, in order."""
+        return [self.output, *self.follow_up_outputs]
+
+    @property
+    def content(self) -> str:
+        """The text that identifies what was judged: the answer, or (for a conversation) every
+        turn's answer, so that a changed second turn is judged again."""
+        if not self.follow_up_outputs:
+            return self.output
+        return json.dumps(self.answers, ensure_ascii=False)
+
+    @property
+    def length(self) -> int:
+        """Characters over every turn's answer (what length statistics count)."""
+        return sum(len(a) for a in self.answers)
 
 
 class JudgeIdentity(BaseModel):
@@ -249,3 +301,59 @@ class ComparisonSummary(Record):
     warnings: list[str] = Field(default_factory=list)
     # set when the run stopped judging once decided (compare --stop-when-decided, gate --sequential)
     sequential: SequentialStop | None = None
+
+
+class Grade(Record):
+    """One score on one answer: `model`'s answer to turn `turn` (1-based) of a prompt, graded
+    on its own (MT-Bench's single-answer grading). `score` is None when the grader's answer could
+    not be read: unscored, kept with its raw text, never counted as any score."""
+
+    prompt_id: str
+    model: str
+    turn: int = Field(default=1, ge=1)
+    judge: JudgeIdentity
+    score: float | None = None
+    raw: Any = None
+    usage: Usage = Field(default_factory=Usage)
+    cost_usd: float = 0.0
+    calls: int = 0
+    answer_hash: str = ""  # hash of the conversation graded, up to and including this turn
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class MeanScore(BaseModel):
+    """A mean grade with its bootstrap interval over prompts."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mean: float | None
+    low: float | None = None
+    high: float | None = None
+    n: int = 0  # scored grades
+    unscored: int = 0
+
+
+class GradeSummary(Record):
+    """What `grade` reports for one model: the mean score over every scored grade, per turn and
+    per category, each with a bootstrap interval over prompts (the grades of a prompt's turns
+    are resampled together)."""
+
+    model: str
+    eval_set: str
+    judge: str
+    n_prompts: int
+    n_grades: int
+    overall: MeanScore
+    level: float = 0.95
+    n_boot: int = 0
+    per_turn: dict[str, MeanScore] = Field(default_factory=dict)
+    per_category: dict[str, MeanScore] = Field(default_factory=dict)
+    score_range: tuple[float, float] = (1.0, 10.0)
+    unscored_grades: list[str] = Field(default_factory=list)  # "prompt_id#turn"
+    judge_calls: int = 0
+    calls: CallCounts = Field(default_factory=CallCounts)
+    cost_usd: float = 0.0
+    wall_s: float = 0.0
+    seed: int = 0
+    versions: dict[str, str] = Field(default_factory=dict)
+    warnings: list[str] = Field(default_factory=list)

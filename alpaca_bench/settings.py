@@ -71,6 +71,28 @@ class CompareSettings:
     stop: StopRule | None = None  # None: judge every prompt
 
 
+@dataclass
+class GradeSettings:
+    """Everything `grade` can be told: the model's generation and backend settings, the grader
+    (a judge spec with a grade template, `judge_options.template`, default single-10), and how
+    the mean scores are summarised. Defaults are those of the classes composed here."""
+
+    eval_set: str | EvalSet = "mt-bench"
+    limit: int | None = None
+    judge: str = DEFAULT_JUDGE
+    judge_options: JudgeOptions = field(default_factory=JudgeOptions)
+    seed: int = 0
+    n_boot: int = 10_000
+    level: float = 0.95
+    output_dir: Path = DEFAULT_RESULTS
+    max_unscored_frac: float = 0.05
+    generation: GenerationConfig = field(default_factory=GenerationConfig)
+    backend: BackendOptions = field(default_factory=BackendOptions)
+    model_name: str | None = None
+    use_cache: bool = True
+    show_progress: bool = True
+
+
 GateMode = Literal["significance", "point"]
 
 

@@ -2,6 +2,7 @@
 
     <root>/<eval-set>/models/<model>/generations.jsonl     shared by every run on that eval set
     <root>/<eval-set>/<baseline>__vs__<candidate>/<judge>/ manifest.json, judgments.jsonl, summary.json
+    <root>/<eval-set>/grades/<model>/<judge>/               manifest.json, grades.jsonl, summary.json
 
 Generations live once per model so that comparing A with B and then A with C reuses A's
 outputs even when the call cache is elsewhere (a CI runner that caches only results/).
@@ -25,11 +26,12 @@ from .errors import AlpacaBenchError, InputError
 from .evalsets import EvalSet, load_eval_set
 from .files import JsonlLog, atomic_write_json, first_error, read_text_strict
 from .provenance import git_revision, package_versions
-from .records import Generation, Judgment, stable_hash, utcnow
+from .records import Generation, Grade, GradeSummary, Judgment, stable_hash, utcnow
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._+=-]+")
 MAX_NAME = 100
 VS = "__vs__"
+GRADES = "grades"
 
 
 logger = logging.getLogger(__name__)
@@ -63,6 +65,15 @@ class ResultsRoot:
     def run_dir(self, eval_set: str, baseline: str, candidate: str, judge: str) -> Path:
         pair = f"{sanitize_name(baseline)}{VS}{sanitize_name(candidate)}"
         return self._inside(self.eval_dir(eval_set) / pair / sanitize_name(judge))
+
+    def grade_dir(self, eval_set: str, model: str, judge: str) -> Path:
+        return self._inside(self.eval_dir(eval_set) / GRADES / sanitize_name(model) / sanitize_name(judge))
+
+    def grade_dirs(self) -> list[Path]:
+        """Every grading folder under this root (those with a manifest)."""
+        if not self.path.is_dir():
+            return []
+        return sorted(p.parent for p in self.path.glob(f"*/{GRADES}/*/*/manifest.json"))
 
     def run_dirs(self) -> list[Path]:
         """Every comparison folder under this root (those with a manifest)."""
@@ -236,7 +247,7 @@ class RunFolder:
         leaderboard's cached index) passes them instead of having them read again."""
         baseline, candidate = sides if sides is not None else self.sides()
         pairs = {
-            pid: pair_hash(baseline[pid].output, candidate[pid].output)
+            pid: pair_hash(baseline[pid].content, candidate[pid].content)
             for pid in baseline.keys() & candidate.keys()
         }
         return [
@@ -279,6 +290,95 @@ class RunFolder:
         while (self.path / f"summary.{k}.json").exists():
             k += 1
         return self.path / f"summary.{k}.json"
+
+
+def answer_hash(generation: Generation, turn: int) -> str:
+    """Identifies the conversation a grade of `turn` (1-based) read: every answer up to it."""
+    return stable_hash(generation.answers[:turn])
+
+
+class GradeManifest(BaseModel):
+    """What a grading folder holds: whose answers, graded by which judge, on which eval set."""
+
+    model_config = ConfigDict(extra="allow")
+
+    kind: str = "grades"
+    eval_set: str
+    model: RunSide
+    judge: RunJudge
+    seed: int = 0
+    eval_set_source: str = ""
+    n_prompts: int = 0
+    limit: int | None = None
+
+
+class GradeFolder:
+    """One model's grades by one judge: manifest, append-only grades, summary."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.grades = JsonlLog(path / "grades.jsonl")
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.path / "manifest.json"
+
+    @property
+    def summary_path(self) -> Path:
+        return self.path / "summary.json"
+
+    def write_manifest(self, manifest: GradeManifest) -> None:
+        atomic_write_json(self.manifest_path, {**provenance(), **manifest.model_dump(), "kind": "grades"})
+
+    def manifest(self) -> GradeManifest:
+        try:
+            value = json.loads(read_text_strict(self.manifest_path))
+        except json.JSONDecodeError as exc:
+            raise InputError(f"invalid JSON at line {exc.lineno}: {exc.msg}", self.manifest_path) from None
+        if not isinstance(value, dict) or value.get("kind") != "grades":
+            raise InputError("not an alpaca-bench grades manifest", self.manifest_path)
+        try:
+            return GradeManifest.model_validate(value)
+        except ValidationError as exc:
+            raise InputError(f"invalid grades manifest: {first_error(exc)}", self.manifest_path) from None
+
+    def outputs(self) -> dict[str, Generation]:
+        """The generations these grades are of, by prompt id."""
+        side = self.manifest().model
+        models = self.path.parent.parent.parent / "models"
+        return GenerationStore(models / sanitize_name(side.name)).load(side.config_hash)
+
+    def add_grade(self, grade: Grade) -> bool:
+        return self.grades.append_unique(grade, _grade_key)
+
+    def current_grades(
+        self, judge: str | None = None, outputs: dict[str, Generation] | None = None
+    ) -> list[Grade]:
+        """The grades that count: of the exact answers the model has now, by `judge` (None: any)."""
+        outputs = outputs if outputs is not None else self.outputs()
+        return [
+            g
+            for g in self.grades.read(Grade)
+            if (judge is None or g.judge.name == judge)
+            and g.prompt_id in outputs
+            and g.turn <= len(outputs[g.prompt_id].answers)
+            and answer_hash(outputs[g.prompt_id], g.turn) == g.answer_hash
+        ]
+
+    def write_summary(self, summary: GradeSummary) -> None:
+        atomic_write_json(self.summary_path, summary.model_dump(mode="json"))
+
+    def summary(self) -> GradeSummary:
+        """The summary on disk (the one read path of it)."""
+        try:
+            return GradeSummary.model_validate_json(read_text_strict(self.summary_path))
+        except ValidationError as exc:
+            raise InputError(f"invalid grades summary: {first_error(exc)}", self.summary_path) from None
+
+
+def _grade_key(value: dict[str, Any]) -> tuple[Any, ...]:
+    judge = value.get("judge") or {}
+    return (judge.get("name"), value["prompt_id"], value.get("turn", 1), value.get("answer_hash"))
 
 
 def open_run(path: str | Path) -> RunFolder:

@@ -49,7 +49,7 @@ def _per_category(ids: list[str], prefs: np.ndarray, eval_set: EvalSet | None) -
 
 
 def _mean_length(outputs: dict[str, Generation], ids: Sequence[str]) -> float | None:
-    lengths = [len(outputs[i].output) for i in ids if i in outputs]
+    lengths = [outputs[i].length for i in ids if i in outputs]
     return float(np.mean(lengths)) if lengths else None
 
 

@@ -35,13 +35,50 @@ def verdict_from_p_b(p_b: float) -> Verdict:
 
 @dataclass(frozen=True)
 class PairTask:
-    """One blind comparison. `first_shown` says which model wrote output A (never shown to the judge)."""
+    """One blind comparison. `first_shown` says which model wrote output A (never shown to the judge).
+
+    For a multi-turn prompt `answers_a`/`answers_b` hold every turn's reply and `output_a`/
+    `output_b` the last ones; for a single-turn prompt the answers are empty."""
 
     key: str
     prompt: Prompt
     output_a: str
     output_b: str
     first_shown: Position
+    answers_a: tuple[str, ...] = ()
+    answers_b: tuple[str, ...] = ()
+
+    @classmethod
+    def of(
+        cls, key: str, prompt: Prompt, a: Sequence[str], b: Sequence[str], first_shown: Position
+    ) -> PairTask:
+        """The task for two replies per turn (one each for a single-turn prompt)."""
+        many = len(a) > 1 or len(b) > 1
+        return cls(key, prompt, a[-1], b[-1], first_shown, tuple(a) if many else (), tuple(b) if many else ())
+
+    def conversation(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Every turn's reply of A and of B."""
+        return self.answers_a or (self.output_a,), self.answers_b or (self.output_b,)
+
+
+@dataclass(frozen=True)
+class GradeTask:
+    """One reply to grade: the reply to turn `turn` (from 1) of `prompt`, after `answers[:-1]`."""
+
+    key: str
+    prompt: Prompt
+    answers: tuple[str, ...]
+    turn: int = 1
+
+
+@dataclass
+class GradeResult:
+    key: str
+    score: float | None  # None: the grader's answer could not be read (unscored)
+    raw: dict[str, Any] = field(default_factory=dict)
+    usage: Usage = field(default_factory=Usage)
+    cost_usd: float = 0.0
+    calls: int = 0
 
 
 @dataclass
@@ -120,7 +157,29 @@ class JudgeOptions:
     batch: BatchOptions | None = None
 
 
+@runtime_checkable
+class Grader(Protocol):
+    """Scores one reply at a time (`alpaca-bench grade`); the counterpart of `Judge` for
+    single-answer grading, with the same accounting."""
+
+    name: str
+    counts: CallCounts
+    budget: CostBudget | None
+
+    def identity(self) -> dict[str, Any]: ...
+
+    def check(self, eval_set: EvalSet) -> None: ...
+
+    def grade(self, tasks: Sequence[GradeTask]) -> AsyncIterator[GradeResult]:
+        """Yield one result per task as each is graded (fewer if a spend cap stops the run)."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
 JudgeFactory = Callable[[str, JudgeOptions], Judge]
+GraderFactory = Callable[[str, JudgeOptions], Grader]
+DEFAULT_GRADE_TEMPLATE = "single-10"
 
 _REGISTRY: LazyRegistry[JudgeFactory] = LazyRegistry(
     {
@@ -139,6 +198,29 @@ _REGISTRY: LazyRegistry[JudgeFactory] = LazyRegistry(
         "embedding": "embedding:PATH",
     },
 )
+
+
+_GRADERS: LazyRegistry[GraderFactory] = LazyRegistry(
+    {
+        "openai": "alpaca_bench.judges._llm:LLMGrader",
+        "hf": "alpaca_bench.judges._llm:LLMGrader",
+        "vllm": "alpaca_bench.judges._llm:LLMGrader",
+    },
+    group="alpaca_bench.graders",
+    spelled={"openai": "openai:MODEL[@URL]", "hf": "hf:PATH", "vllm": "vllm:PATH"},
+)
+
+
+def register_grader(scheme: str, factory: GraderFactory | str) -> None:
+    _GRADERS.register(scheme, factory)
+
+
+def load_grader(spec: str, options: JudgeOptions | None = None) -> Grader:
+    """`openai:MODEL[@URL]`, `hf:PATH`, `vllm:PATH` with a grade template (default single-10)."""
+    scheme = spec.partition(":")[0].strip()
+    if scheme not in _GRADERS:
+        raise _GRADERS.unknown("grader", scheme, spec)
+    return _GRADERS.get(scheme)(spec, options or JudgeOptions())
 
 
 def register_judge(scheme: str, factory: JudgeFactory | str) -> None:

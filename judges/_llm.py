@@ -1,4 +1,5 @@
-"""LLM pairwise judges over any chat backend (`openai:`, `hf:` with logprobs, `vllm:`).
+"""LLM pairwise judges and single-answer graders over any chat backend (`openai:`, `hf:` with
+logprobs, `vllm:`).
 
 Each pair is asked once (the call cache serves repeats). An unparseable answer is asked again
 with a fresh, uncached call the moment it arrives (not after the rest of the batch), up to
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -24,19 +25,35 @@ from alpaca_bench.models._openai_batch import BATCH_PRICE_FACTOR, OpenAIBatchBac
 from alpaca_bench.pricing import FREE, CostBudget, Price, price_for
 from alpaca_bench.records import Usage
 
-from ._base import JudgeOptions, JudgePlan, JudgeResult, PairTask
-from ._templates import JudgeTemplate, load_template
+from ._base import (
+    DEFAULT_GRADE_TEMPLATE,
+    GradeResult,
+    GradeTask,
+    JudgeOptions,
+    JudgePlan,
+    JudgeResult,
+    PairTask,
+)
+from ._templates import JudgeTemplate, LogprobsParser, load_template
 
 logger = logging.getLogger(__name__)
 
 LOGPROBS_TOP_K = 10
 
 
-class LLMJudge:
+class _Asking:
+    """What an LLM judge and an LLM grader share: the backend (or the Batch API), the call
+    cache, prices and the spend cap, and the loop that asks every task and asks again what
+    could not be read. Subclasses say how a task becomes a request (`request`) and whether an
+    answer can be read (`readable`)."""
+
+    default_template = "pairwise"
+    noun = "pairs"  # what a task is, in log lines
+
     def __init__(self, spec: str, options: JudgeOptions, cache: CallCache | None = None):
         self.spec = spec
         self.options = options
-        self.template: JudgeTemplate = load_template(options.template or "pairwise")
+        self.template: JudgeTemplate = load_template(options.template or self.default_template)
         scheme, _, rest = spec.partition(":")
         if options.batch is not None and scheme != "openai":
             raise InputError(f"--batch needs an openai: judge (the Batch API); got {spec!r}")
@@ -84,25 +101,21 @@ class LLMJudge:
             "parse_retries": self.options.parse_retries,
         }
 
-    def check(self, eval_set: EvalSet) -> None:
-        if self.template.needs_reference:
-            from ._reference import require_references
+    def _check_conversations(self, eval_set: EvalSet) -> None:
+        multi = next((p for p in eval_set if p.follow_ups), None)
+        if multi is not None and not self.template.conversational:
+            raise InputError(
+                f"eval set {eval_set.name!r} has multi-turn prompts (first: {multi.id}), and judge template "
+                f"{self.template.name!r} shows one answer; use pairwise-conversation (whole conversations) "
+                "or pairwise-last-turn (the last reply)"
+            )
 
-            require_references(eval_set, f"judge template {self.template.name!r}")
-
-    def request(self, task: PairTask, attempt: int) -> ChatRequest:
-        values = {
-            "instruction": task.prompt.instruction,
-            "input": task.prompt.input,
-            "output_a": task.output_a,
-            "output_b": task.output_b,
-            "reference": task.prompt.reference or "",
-        }
+    def _request(self, key: str, values: dict[str, Any], attempt: int) -> ChatRequest:
         parser = self.template.parser
         logprobs = LOGPROBS_TOP_K if parser.type == "logprobs" else None
-        score_tokens = (parser.a_token, parser.b_token) if parser.type == "logprobs" else ()
+        score_tokens = (parser.a_token, parser.b_token) if isinstance(parser, LogprobsParser) else ()
         return ChatRequest(
-            key=task.key,
+            key=key,
             messages=self.template.render(values),
             max_tokens=self.template.decoding.max_tokens,
             temperature=self.template.decoding.temperature,
@@ -112,11 +125,18 @@ class LLMJudge:
             priority=attempt,  # a parse retry goes out ahead of first asks still waiting
         )
 
-    async def judge(self, tasks: Sequence[PairTask]) -> AsyncIterator[JudgeResult]:
-        """Stream every first ask at once; each parse retry joins as its own stream, so retries
+    def request(self, task: Any, attempt: int) -> ChatRequest:
+        raise NotImplementedError
+
+    def readable(self, completion: Completion) -> bool:
+        raise NotImplementedError
+
+    async def _ask(self, tasks: Mapping[str, Any]) -> AsyncIterator[list[Completion]]:
+        """Every answer of each task, once the last one can be read or the retries are spent.
+
+        Every first ask streams at once; each parse retry joins as its own stream, so retries
         share the backend's slots with first asks instead of waiting for a round to drain."""
-        by_key = {task.key: task for task in tasks}
-        history: dict[str, list[Completion]] = {key: [] for key in by_key}
+        history: dict[str, list[Completion]] = {key: [] for key in tasks}
         arrived: asyncio.Queue[Completion | BaseException | None] = asyncio.Queue()
         streams: set[asyncio.Task[None]] = set()
 
@@ -132,8 +152,8 @@ class LLMJudge:
         def start(requests: list[ChatRequest]) -> None:
             streams.add(asyncio.create_task(pump(requests)))
 
-        if by_key:
-            start([self.request(task, 0) for task in by_key.values()])
+        if tasks:
+            start([self.request(task, 0) for task in tasks.values()])
         open_streams = len(streams)
         try:
             while open_streams:
@@ -147,16 +167,14 @@ class LLMJudge:
                 history[key].append(item)
                 await self._settle(item)
                 attempts = len(history[key])
-                final = attempts > self.options.parse_retries
-                result = self._result(key, history[key], final=final)
-                if result is not None:
-                    if not result.raw.get("cached"):
+                if self.readable(item) or attempts > self.options.parse_retries:
+                    if not item.cached:
                         self.counts.used += 1
-                    yield result
+                    yield history[key]
                 elif self.budget is not None and self.budget.exhausted:
                     logger.warning("spend cap $%.4f hit; %s left for a re-run", self.budget.limit_usd, key)
                 else:
-                    start([self.request(by_key[key], attempts)])
+                    start([self.request(tasks[key], attempts)])
                     open_streams += 1
         finally:
             for stream in streams:
@@ -165,14 +183,15 @@ class LLMJudge:
         unanswered = [k for k, h in history.items() if not h]
         if unanswered and self.options.batch is not None and not self.options.batch.wait:
             logger.warning(
-                "%d of %d pairs are in batches not finished yet: re-run the same command to collect "
+                "%d of %d %s are in batches not finished yet: re-run the same command to collect "
                 "them (nothing is paid twice)",
                 len(unanswered),
                 len(history),
+                self.noun,
             )
         elif unanswered:
             shown = ", ".join(unanswered[:3]) + (", …" if len(unanswered) > 3 else "")
-            logger.warning("no answer for %d pairs (%s); a re-run asks again", len(unanswered), shown)
+            logger.warning("no answer for %d %s (%s); a re-run asks again", len(unanswered), self.noun, shown)
 
     async def _settle(self, completion: Completion) -> None:
         if not completion.cached:
@@ -182,15 +201,10 @@ class LLMJudge:
                 completion.key, 0.0 if completion.cached else self.price.cost(completion.usage)
             )
 
-    def _result(self, key: str, attempts: list[Completion], final: bool) -> JudgeResult | None:
-        if not attempts:
-            return None
+    def _paid(self, attempts: list[Completion]) -> tuple[dict[str, Any], Usage, int]:
+        """The raw record of a task's answers, the usage of those that were paid for, and how many."""
         last = attempts[-1]
-        parsed = self.template.parse(last.text, last.top_logprobs)
-        if parsed is None and not final:
-            return None
         paid = [c for c in attempts if not c.cached]
-        usage = sum((c.usage for c in paid), Usage())
         raw: dict[str, Any] = {
             "text": last.text,
             "cached": last.cached,
@@ -200,15 +214,64 @@ class LLMJudge:
             raw["top_logprobs"] = last.top_logprobs
         if len(attempts) > 1:
             raw["earlier_attempts"] = [c.text for c in attempts[:-1]]
+        return raw, sum((c.usage for c in paid), Usage()), len(paid)
+
+    async def aclose(self) -> None:
+        await self.backend.aclose()
+
+
+class LLMJudge(_Asking):
+    """A pairwise judge: which of two blind replies (or conversations) is better."""
+
+    def __init__(self, spec: str, options: JudgeOptions, cache: CallCache | None = None):
+        super().__init__(spec, options, cache)
+        if self.template.kind != "pairwise":
+            raise InputError(
+                f"judge template {self.template.name!r} grades one answer: use it with alpaca-bench grade"
+            )
+
+    def check(self, eval_set: EvalSet) -> None:
+        self._check_conversations(eval_set)
+        if self.template.needs_reference:
+            from ._reference import require_references
+
+            require_references(eval_set, f"judge template {self.template.name!r}")
+
+    def request(self, task: PairTask, attempt: int) -> ChatRequest:
+        answers_a, answers_b = task.conversation()
+        values = {
+            "instruction": task.prompt.instruction,
+            "input": task.prompt.input,
+            "output_a": task.output_a,
+            "output_b": task.output_b,
+            "reference": task.prompt.reference or "",
+            "turns": task.prompt.user_turns(),
+            "answers_a": list(answers_a),
+            "answers_b": list(answers_b),
+            "references": task.prompt.references(),
+        }
+        return self._request(task.key, values, attempt)
+
+    def readable(self, completion: Completion) -> bool:
+        return self.template.parse(completion.text, completion.top_logprobs) is not None
+
+    async def judge(self, tasks: Sequence[PairTask]) -> AsyncIterator[JudgeResult]:
+        async for attempts in self._ask({task.key: task for task in tasks}):
+            yield self._result(attempts)
+
+    def _result(self, attempts: list[Completion]) -> JudgeResult:
+        last = attempts[-1]
+        parsed = self.template.parse(last.text, last.top_logprobs)
+        raw, usage, calls = self._paid(attempts)
         verdict, p_b = parsed if parsed is not None else ("unscored", None)
         return JudgeResult(
-            key=key,
+            key=last.key,
             verdict=verdict,  # type: ignore[arg-type]
             p_b=p_b,
             raw=raw,
             usage=usage,
             cost_usd=self.price.cost(usage),
-            calls=len(paid),
+            calls=calls,
         )
 
     def plan(self, tasks: Sequence[PairTask]) -> JudgePlan:
@@ -235,5 +298,50 @@ class LLMJudge:
             batch_cost_usd=self._price(self.spec, self.options.price, batch=True).cost(usage),
         )
 
-    async def aclose(self) -> None:
-        await self.backend.aclose()
+
+class LLMGrader(_Asking):
+    """A single-answer grader: a score for one reply, in the context of the turns before it."""
+
+    default_template = DEFAULT_GRADE_TEMPLATE
+    noun = "replies"
+
+    def __init__(self, spec: str, options: JudgeOptions, cache: CallCache | None = None):
+        super().__init__(spec, options, cache)
+        if self.template.kind != "grade":
+            raise InputError(
+                f"judge template {self.template.name!r} compares two answers: grade needs a grade template "
+                f"such as {DEFAULT_GRADE_TEMPLATE}"
+            )
+
+    def check(self, eval_set: EvalSet) -> None:
+        return None  # a grade template shows a reference where a prompt has one
+
+    def request(self, task: GradeTask, attempt: int) -> ChatRequest:
+        turns = task.prompt.user_turns()[: task.turn]
+        references = task.prompt.references()[: task.turn]
+        values = {
+            "instruction": task.prompt.instruction,
+            "input": task.prompt.input,
+            "answer": task.answers[-1],
+            "reference": references[-1],
+            "turns": turns,
+            "answers": list(task.answers),
+            "references": references,
+            "turn": str(task.turn),
+        }
+        return self._request(task.key, values, attempt)
+
+    def readable(self, completion: Completion) -> bool:
+        return self.template.score(completion.text) is not None
+
+    async def grade(self, tasks: Sequence[GradeTask]) -> AsyncIterator[GradeResult]:
+        async for attempts in self._ask({task.key: task for task in tasks}):
+            raw, usage, calls = self._paid(attempts)
+            yield GradeResult(
+                key=attempts[-1].key,
+                score=self.template.score(attempts[-1].text),
+                raw=raw,
+                usage=usage,
+                cost_usd=self.price.cost(usage),
+                calls=calls,
+            )

@@ -35,6 +35,16 @@ def require_references(eval_set: EvalSet, what: str) -> None:
         )
 
 
+def require_single_turn(eval_set: EvalSet, what: str) -> None:
+    """Reference similarity reads one answer against one reference: a conversation has neither."""
+    multi = next((p for p in eval_set if p.follow_ups), None)
+    if multi is not None:
+        raise InputError(
+            f"{what} compares one answer with a reference, and eval set {eval_set.name!r} has multi-turn "
+            f"prompts (first: {multi.id}); use an LLM judge with --judge-template pairwise-conversation"
+        )
+
+
 def decide(score_a: float, score_b: float, margin: float) -> tuple[str, float]:
     if abs(score_a - score_b) <= margin:
         return "tie", 0.5
@@ -54,6 +64,7 @@ class RougeJudge:
         return {"judge": "rouge-l-f1", "tie_margin": self.margin}
 
     def check(self, eval_set: EvalSet) -> None:
+        require_single_turn(eval_set, "the rouge judge")
         require_references(eval_set, "the rouge judge")
 
     def plan(self, tasks: Sequence[PairTask]) -> JudgePlan:
@@ -94,6 +105,7 @@ class EmbeddingJudge:
         return {"judge": "embedding-cosine", "model": fingerprint(str(self.path)), "tie_margin": self.margin}
 
     def check(self, eval_set: EvalSet) -> None:
+        require_single_turn(eval_set, "the embedding judge")
         require_references(eval_set, "the embedding judge")
 
     def _load(self) -> Any:

@@ -3,11 +3,20 @@
 Schema (users write their own):
 
     name: my-judge                       # required
+    kind: pairwise                       # or grade (one answer scored, `alpaca-bench grade`)
     system: "..."                        # optional Jinja2
     user: "..."          # required Jinja2 over instruction, input, output_a, output_b, reference
     decoding: {temperature: 0, max_tokens: 16}
     parser: {type: regex, pattern: "Verdict:\\s*(A|B|tie)", verdicts: {A: "A>B", B: "B>A", tie: "tie"}}
         or: {type: logprobs, a_token: "A", b_token: "B"}
+        or, for kind grade: {type: score, pattern: "Rating:\\s*\\[\\[(\\d+)\\]\\]", min: 1, max: 10}
+
+Conversations (multi-turn prompts) reach a template as lists, one item per turn: `turns` (the
+user's messages), `answers_a`/`answers_b` (each assistant's replies; `output_a`/`output_b` are
+their last ones) and `references` ("" where a turn has none). A grade template sees `answer`
+(the reply graded), `turns`/`answers`/`references` up to and including its turn, `turn` (its
+number, from 1) and `reference` (that turn's reference, "" if none). A pairwise template that
+uses none of the lists shows one answer, so it is refused for an eval set with multi-turn prompts.
 
 Validation happens before any call: unknown variables (which also keeps model names out of the
 prompt), a regex without exactly one capture group, verdicts outside the five allowed, missing
@@ -60,10 +69,31 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from alpaca_bench.errors import InputError
 from alpaca_bench.files import first_error, read_text_strict
+from alpaca_bench.prompt_format import user_message
 
 from ._base import VERDICT_P_B, VERDICTS, verdict_from_p_b
 
-VARIABLES = frozenset({"instruction", "input", "output_a", "output_b", "reference"})
+TemplateKind = Literal["pairwise", "grade"]
+CONVERSATION = frozenset({"turns", "answers_a", "answers_b", "answers", "references"})
+VARIABLES_OF: dict[str, frozenset[str]] = {
+    "pairwise": frozenset(
+        {
+            "instruction",
+            "input",
+            "output_a",
+            "output_b",
+            "reference",
+            "turns",
+            "answers_a",
+            "answers_b",
+            "references",
+        }
+    ),
+    "grade": frozenset(
+        {"instruction", "input", "answer", "reference", "turns", "answers", "references", "turn"}
+    ),
+}
+VARIABLES = VARIABLES_OF["pairwise"]
 # Provided by the renderer, not by the data: see "Fencing" above.
 HELPERS = frozenset({"fence", "boundary"})
 BOUNDARY_HEX_DIGITS = 16
@@ -71,7 +101,22 @@ FENCE_VERSION = 1  # part of content_hash() for templates that fence: bump when 
 
 # Escaped inside every fenced value even where a template does not use them, so an output cannot
 # open a block the judge might take for a real one (a fake "reference_answer" in a pairwise prompt).
-BUILTIN_TAGS = frozenset({"request", "context", "reference_answer", "response_A", "response_B"})
+BUILTIN_TAGS = frozenset(
+    {
+        "request",
+        "context",
+        "reference_answer",
+        "response_A",
+        "response_B",
+        "user",
+        "assistant",
+        "assistant_A",
+        "assistant_B",
+        "reply",
+        "conversation_A",
+        "conversation_B",
+    }
+)
 TAG_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*")
 _LITERAL_TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9_.-]*)(?:\s[^<>]*)?/?>")
 _GAP = r"[\s\u200b-\u200f\u2060\ufeff]*"  # spaces and invisible characters a model may skip over
@@ -154,13 +199,46 @@ class LogprobsParser(BaseModel):
         return None
 
 
-Parser = Annotated[RegexParser | LogprobsParser, Field(discriminator="type")]
+class ScoreParser(BaseModel):
+    """A number from the last match of `pattern`; outside [min, max] it is unreadable (None)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["score"]
+    pattern: str
+    min: float = 1.0
+    max: float = 10.0
+
+    @field_validator("pattern")
+    @classmethod
+    def _one_group(cls, value: str) -> str:
+        return RegexParser._one_group(value)
+
+    @model_validator(mode="after")
+    def _range(self) -> ScoreParser:
+        if not self.min < self.max:
+            raise ValueError(f"score range min {self.min:g} must be below max {self.max:g}")
+        return self
+
+    def parse(self, text: str, top_logprobs: dict[str, float] | None) -> float | None:
+        matches = re.findall(self.pattern, text, re.IGNORECASE | re.MULTILINE)
+        if not matches:
+            return None
+        try:
+            score = float(str(matches[-1]).strip())
+        except ValueError:
+            return None
+        return score if self.min <= score <= self.max and math.isfinite(score) else None
+
+
+Parser = Annotated[RegexParser | LogprobsParser | ScoreParser, Field(discriminator="type")]
 
 
 class JudgeTemplate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1)
+    kind: TemplateKind = "pairwise"
     system: str | None = None
     user: str = Field(min_length=1)
     decoding: Decoding = Field(default_factory=Decoding)
@@ -168,21 +246,42 @@ class JudgeTemplate(BaseModel):
 
     @model_validator(mode="after")
     def _variables_known(self) -> JudgeTemplate:
+        allowed = VARIABLES_OF[self.kind]
         for field_name in ("system", "user"):
             source = getattr(self, field_name)
             if source is not None:
-                unknown = template_variables(source) - VARIABLES - HELPERS
+                unknown = template_variables(source) - allowed - HELPERS
                 if unknown:
                     raise ValueError(
                         f"{field_name} uses unknown variable(s) {', '.join(sorted(unknown))}; "
-                        f"allowed: {', '.join(sorted(VARIABLES))} (and the helpers fence(), boundary)"
+                        f"allowed in a {self.kind} template: {', '.join(sorted(allowed))} "
+                        "(and the helpers fence(), boundary)"
                     )
                 fence_names(source)  # raises on a fence() without a literal tag name
         return self
 
+    @model_validator(mode="after")
+    def _parser_fits_kind(self) -> JudgeTemplate:
+        scores = isinstance(self.parser, ScoreParser)
+        if scores != (self.kind == "grade"):
+            wanted = "a score parser (type: score)" if self.kind == "grade" else "a regex or logprobs parser"
+            raise ValueError(f"a {self.kind} template needs {wanted}")
+        return self
+
+    def _variables(self) -> set[str]:
+        return set().union(*(template_variables(s) for s in (self.system, self.user) if s))
+
     @property
     def needs_reference(self) -> bool:
-        return any("reference" in template_variables(s) for s in (self.system, self.user) if s)
+        """Whether every prompt must have a reference. A grade template shows one where a prompt
+        has it (MT-Bench's math, reasoning and coding questions) and grades without elsewhere."""
+        return self.kind == "pairwise" and "reference" in self._variables()
+
+    @property
+    def conversational(self) -> bool:
+        """Whether this template shows whole conversations (the per-turn lists), so that it can
+        judge multi-turn prompts; a grade template always sees its turn's history."""
+        return self.kind == "grade" or bool(self._variables() & CONVERSATION)
 
     @property
     def fences(self) -> bool:
@@ -195,8 +294,12 @@ class JudgeTemplate(BaseModel):
             blob += f"\nfence-v{FENCE_VERSION}"
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
-    def boundary(self, values: Mapping[str, str]) -> str:
-        """This render's fence id: an HMAC keyed by the template text over every value."""
+    def boundary(self, values: Mapping[str, Any]) -> str:
+        """This render's fence id: an HMAC keyed by the template text over every value (the
+        per-turn lists only where the template shows them, so a template that shows one answer
+        renders exactly as it did before conversations existed, and its cached answers hold)."""
+        if not self.conversational:
+            values = {k: v for k, v in values.items() if k not in CONVERSATION}
         key = json.dumps([FENCE_VERSION, self.name, self.system, self.user]).encode()
         message = json.dumps(sorted((str(k), str(v)) for k, v in values.items())).encode()
         return hmac.new(key, message, hashlib.sha256).hexdigest()[:BOUNDARY_HEX_DIGITS]
@@ -205,8 +308,9 @@ class JudgeTemplate(BaseModel):
         """`value` with every `<` that opens a reserved tag name turned into `&lt;` (see Fencing)."""
         return _reserved_tags(self.system or "", self.user).sub("&lt;", value)
 
-    def render(self, values: dict[str, str]) -> list[dict[str, str]]:
+    def render(self, values: Mapping[str, Any]) -> list[dict[str, str]]:
         env = _environment()
+        values = self._one_turn_defaults(values)
         mark = self.boundary(values)
 
         def fence(name: str, value: object) -> str:
@@ -221,8 +325,32 @@ class JudgeTemplate(BaseModel):
         messages.append({"role": "user", "content": env.from_string(self.user).render(context)})
         return messages
 
+    def _one_turn_defaults(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """`values` with the per-turn lists a caller left out made from the single-turn values,
+        so that a conversation template also renders a plain one-turn pair."""
+        filled = dict(values)
+        first = user_message(str(values.get("instruction", "")), str(values.get("input", "")))
+        filled.setdefault("turns", [first])
+        filled.setdefault("references", [values.get("reference", "")])
+        if self.kind == "pairwise":
+            filled.setdefault("answers_a", [values.get("output_a", "")])
+            filled.setdefault("answers_b", [values.get("output_b", "")])
+        else:
+            filled.setdefault("answers", [values.get("answer", "")])
+            filled.setdefault("turn", "1")
+        return filled
+
     def parse(self, text: str, top_logprobs: dict[str, float] | None) -> tuple[str, float] | None:
+        """A pairwise verdict and P(B better), or None when the answer cannot be read."""
+        if isinstance(self.parser, ScoreParser):
+            raise TypeError(f"{self.name} is a grade template: use score()")
         return self.parser.parse(text, top_logprobs)
+
+    def score(self, text: str) -> float | None:
+        """A grade template's score, or None when the answer cannot be read."""
+        if not isinstance(self.parser, ScoreParser):
+            raise TypeError(f"{self.name} is a pairwise template: use parse()")
+        return self.parser.parse(text, None)
 
 
 def _environment() -> Any:

@@ -24,6 +24,7 @@ COMMANDS = (
     "data",
     "generate",
     "compare",
+    "grade",
     "scan",
     "gate",
     "demo",

@@ -41,7 +41,8 @@ JUDGE_FLAGS = FlagTable(
         Flag(
             "--judge-template",
             "template",
-            "pairwise (default), pairwise-cot, pairwise-5pt, reference-guided, or a YAML file",
+            "pairwise (default), pairwise-cot, pairwise-5pt, reference-guided; for multi-turn sets "
+            "pairwise-conversation or pairwise-last-turn; or a YAML file",
         ),
         Flag(
             "--parse-retries", "parse_retries", "fresh calls for unparseable verdicts", {"type": seed_value}

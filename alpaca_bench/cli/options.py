@@ -43,13 +43,14 @@ def seed_value(text: str) -> int:
     return _whole_number(text, 0)
 
 
-def add_eval_set_option(parser: argparse.ArgumentParser) -> None:
+def add_eval_set_option(parser: argparse.ArgumentParser, default: str = "self-instruct") -> None:
     group = parser.add_argument_group("eval set")
     group.add_argument(
         "--eval-set",
-        default="self-instruct",
-        help="self-instruct (252, default), alpaca-eval (805), demo (20), a .json/.jsonl/.csv/.parquet "
-        "file, or hf:org/name[:config][:split]",
+        default=default,
+        help=f"self-instruct (252), alpaca-eval (805), mt-bench (80, two turns), arena-hard-v0.1 (500), "
+        f"arena-hard-v2.0 (750), demo (20), a .json/.jsonl/.csv/.parquet file, or "
+        f"hf:org/name[:config][:split] (default {default})",
     )
     group.add_argument(
         "--field-map",

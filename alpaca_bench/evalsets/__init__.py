@@ -11,6 +11,7 @@ from ._base import EvalSet, NamedSet, named_sets, register_eval_set
 from ._builtin import register_builtins
 from ._fetch import DATA_FILES, FetchReport, fetch_data
 from ._local import SUFFIXES, load_hub, load_local, parse_field_map
+from ._peer_sets import register_peer_sets
 
 __all__ = [
     "DATA_FILES",
@@ -25,6 +26,7 @@ __all__ = [
 ]
 
 register_builtins()
+register_peer_sets()
 
 
 def available_eval_sets() -> dict[str, NamedSet]:

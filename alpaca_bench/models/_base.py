@@ -37,6 +37,7 @@ class ChatRequest:
     input: str = ""
     prompt_id: str | None = None
     template: str = "auto"
+    turn: int = 0  # which user turn of the prompt this answers (0: the first); file backends look it up
     use_cache: bool = True
     # served before waiting first asks when slots are scarce (a parse retry); not part of the
     # answer, so not in the cache key

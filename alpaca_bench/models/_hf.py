@@ -95,6 +95,11 @@ def render_prompt(request: ChatRequest, tokenizer: Any, template: str) -> str:
         )
         return rendered
     if chosen == "alpaca":
+        if any(m["role"] == "assistant" for m in request.messages):
+            raise InputError(
+                "a later turn of a multi-turn prompt needs a chat template, and this model has none "
+                "(or --template alpaca was asked for); use --template chat or --template raw"
+            )
         if request.instruction is not None:
             return alpaca_prompt(request.instruction, request.input)
         user = "\n\n".join(m["content"] for m in request.messages if m["role"] != "assistant")

@@ -2,7 +2,8 @@
 
 Outputs are a deterministic function of the model name and the prompt, so two mock models
 disagree the way two real ones do and every run is reproducible. Options: `words=N` (output
-length), `latency=SECONDS`, `text=…` (a fixed answer), `echo=1` (repeat the prompt).
+length), `latency=SECONDS`, `text=…` (a fixed answer), `echo=1` (repeat the prompt; in a
+later turn of a conversation, every message so far).
 Python callers can pass any `respond(request) -> str`.
 
 A token is a space-separated word: an answer longer than the request's `max_tokens` is cut
@@ -102,12 +103,14 @@ class MockBackend:
         return prompts
 
     def _default_respond(self, request: ChatRequest) -> str:
-        user = request.messages[-1]["content"] if request.messages else ""
+        """A later turn depends on the whole conversation before it (its own earlier answers
+        too), as a real model's does; `echo` repeats that conversation, so a test can see it."""
+        said = [m["content"] for m in request.messages if m["role"] != "system"]
         if self.fixed is not None:
             return self.fixed
         if self.echo:
-            return user
-        seed = int(hashlib.sha256(f"{self.label}\x00{user}".encode()).hexdigest(), 16)
+            return "\n\n".join(said)
+        seed = int(hashlib.sha256("\x00".join([self.label, *said]).encode()).hexdigest(), 16)
         count = max(1, self.words + seed % 7 - 3)
         return " ".join(_WORDS[(seed >> (i % 200)) % len(_WORDS)] for i in range(count)).capitalize() + "."
 

@@ -16,6 +16,15 @@ from ._agreement import (
     position_consistency_of,
     verdict_classes,
 )
+from ._arena import (
+    ArenaResult,
+    ArenaScore,
+    Battle,
+    StyleFeatures,
+    arena_scores,
+    battles_from_judgments,
+    style_features,
+)
 from ._bootstrap import CIMethod, bca_interval, bootstrap_ci, bootstrap_means, percentile_interval
 from ._bradley_terry import BradleyTerryResult, bradley_terry, bradley_terry_from_judgments
 from ._length_control import (
@@ -56,6 +65,9 @@ from ._winrate import (
 
 __all__ = [
     "Agreement",
+    "ArenaResult",
+    "ArenaScore",
+    "Battle",
     "BradleyTerryResult",
     "CIMethod",
     "ComparisonData",
@@ -69,8 +81,11 @@ __all__ = [
     "SequencePath",
     "SequentialDecision",
     "StatsRow",
+    "StyleFeatures",
     "WidthStop",
     "agreement",
+    "arena_scores",
+    "battles_from_judgments",
     "bca_interval",
     "bootstrap_ci",
     "bootstrap_means",
@@ -101,6 +116,7 @@ __all__ = [
     "sign_test",
     "standard_error",
     "stats_rows",
+    "style_features",
     "summarize",
     "verdict_classes",
     "width_stop",

@@ -423,6 +423,8 @@ def _variants() -> tuple[Variant, ...]:
         Variant("mid-answer", mid_answer, injected, "an injection in the middle of a real answer"),
     ]
     for name in builtin_templates():
+        if load_template(name).kind != "pairwise":
+            continue  # a grade template's fake is a score, not a verdict (scan checks grades apart)
         lines = template_verdicts(name)
         found.append(
             Variant(

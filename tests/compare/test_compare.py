@@ -56,7 +56,7 @@ def test_exact_win_rate_blind_requests_and_balanced_order(cli, tmp_path, data_di
             assert secret not in text, f"{secret!r} reached the judge"
     from alpaca_bench.judges import builtin_templates, load_template
 
-    empty = dict.fromkeys(("instruction", "input", "output_a", "output_b", "reference"), "")
+    empty = dict.fromkeys(("instruction", "input", "output_a", "output_b", "reference", "answer"), "")
     for name in builtin_templates():  # the roles are never named to the judge either
         fixed = json.dumps(load_template(name).render(empty)).lower()
         assert "baseline" not in fixed and "candidate" not in fixed

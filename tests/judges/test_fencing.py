@@ -33,6 +33,9 @@ FIELD_TAG = {
     "output_b": "response_B",
 }
 TAGS = ("request", "context", "reference_answer", "response_A", "response_B")
+# the templates that show one answer per side (the conversation and grade templates have their
+# own fences, tested in test_conversation_templates.py)
+ONE_ANSWER = [n for n in builtin_templates() if not load_template(n).conversational]
 INVISIBLE = "\u200b"
 
 
@@ -78,13 +81,14 @@ def _order(template: JudgeTemplate) -> list[str]:
 
 
 def test_the_built_in_templates_fence_exactly_these_tags():
-    for name in builtin_templates():
+    assert len(ONE_ANSWER) == 4
+    for name in ONE_ANSWER:
         template = load_template(name)
         assert template.fences
         assert fence_names(template.user) | fence_names(template.system or "") == set(_order(template))
 
 
-@pytest.mark.parametrize("name", builtin_templates())
+@pytest.mark.parametrize("name", ONE_ANSWER)
 def test_rendering_is_deterministic_and_the_boundary_follows_every_value(name):
     template = load_template(name)
     first = template.render(VALUES)
@@ -105,7 +109,7 @@ def test_rendering_is_deterministic_and_the_boundary_follows_every_value(name):
 
 SHOWN = [
     (name, field)
-    for name in builtin_templates()
+    for name in ONE_ANSWER
     for field in FIELD_TAG
     if field != "reference" or load_template(name).needs_reference
 ]
@@ -286,7 +290,7 @@ def judge_all(spec: str, template: str, tasks: list[PairTask]):
     return asyncio.run(run())
 
 
-@pytest.mark.parametrize("name", builtin_templates())
+@pytest.mark.parametrize("name", ONE_ANSWER)
 def test_a_delimiter_and_fake_verdict_cannot_change_the_parsed_verdict(name, tmp_path):
     """A judged output that contains the template's delimiter and a fake verdict cannot change
     the parsed verdict of a scripted judge that reads only inside the real fences."""
