@@ -103,8 +103,9 @@ def fastchat_pair_rows(
             "model_1": baseline,
             "model_2": candidate,
         }
-        for game, order in (("g1", "baseline"), ("g2", "candidate")):
-            found = by_order.get(order)  # type: ignore[call-overload]
+        games_of: tuple[tuple[str, Position], ...] = (("g1", "baseline"), ("g2", "candidate"))
+        for game, order in games_of:
+            found = by_order.get(order)
             if found is None:
                 row[f"{game}_winner"], row[f"{game}_judgment"] = "error", ""
                 continue

@@ -25,6 +25,8 @@ COMMANDS = (
     "generate",
     "compare",
     "grade",
+    "arena",
+    "export",
     "scan",
     "gate",
     "demo",

@@ -331,8 +331,14 @@ def _data(battles: Sequence[Battle], strong_weight: float, style_control: bool) 
 
 def _style_matrix(battles: Sequence[Battle]) -> Array:
     """Battles × (tokens, headers, lists, bold): the normalised difference (model − baseline) /
-    (model + baseline), 0 when both are 0, standardised per column over the battles (population
-    std); a column without spread is all 0."""
+    (model + baseline), 0 when both are 0, divided per column by its spread over the battles
+    (population std); a column without spread is all 0.
+
+    The columns are scaled but not centred, so 0 still means "the same style as the baseline" and
+    a model's controlled score is its win rate at equal style. Centring (as Arena-Hard's code
+    does) would make it the win rate at the battles' average style difference instead, which
+    depends on the other models in the fit: with a terse and a wordy model judged together, a
+    judge that likes length only would still leave the terse model above or below 50%."""
     pairs = [(b.model_style, b.baseline_style) for b in battles]
     model = np.array([ours.as_tuple() for ours, _ in pairs if ours is not None], dtype=np.float64)
     base = np.array([theirs.as_tuple() for _, theirs in pairs if theirs is not None], dtype=np.float64)
@@ -345,9 +351,9 @@ def _style_matrix(battles: Sequence[Battle]) -> Array:
         )
     total = model + base
     diff = np.divide(model - base, total, out=np.zeros_like(total), where=total > 0.0)
-    mean, std = diff.mean(axis=0), diff.std(axis=0)
+    std = diff.std(axis=0)
     spread = std > _MIN_STD
-    return np.where(spread, (diff - mean) / np.where(spread, std, 1.0), 0.0)
+    return np.where(spread, diff / np.where(spread, std, 1.0), 0.0)
 
 
 def _scores(data: _Data, weight: Array, start: Array) -> Array:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 
-from alpaca_bench.judges._templates import LogprobsParser, builtin_templates, load_template
+from alpaca_bench.judges._templates import LogprobsParser, ScoreParser, builtin_templates, load_template
 
 Outputs = Mapping[str, str]
 Builder = Callable[[Outputs, Outputs, int], dict[str, str]]
@@ -304,6 +304,8 @@ def template_verdicts(name: str) -> list[str]:
     parser = template.parser
     if isinstance(parser, LogprobsParser):
         candidates = [parser.b_token, parser.a_token, f"**{parser.b_token}**"]
+    elif isinstance(parser, ScoreParser):
+        raise ValueError(f"{name} is a grade template: its fake would be a score, not a verdict")
     else:
         keys = list(parser.verdicts)
         candidates = [form.format(key=key) for key in keys for form in _REGEX_FORMS]
