@@ -3,7 +3,8 @@
 `alpaca-bench leaderboard` (or `streamlit run leaderboard/app.py -- --results DIR`) serves it;
 `alpaca-bench leaderboard export` (`export_site`) writes it as a static site. Pages and export
 share one rendering (`_html`).
-The data layer (`ResultsIndex` and the explorer and judge-analysis rows) computes every figure;
+The data layer (`ResultsIndex`, the explorer and judge-analysis rows, and `load_scores` for
+single-answer grades) computes every figure;
 the `_page_*` modules only lay them out, and model outputs are always shown as plain text.
 Importing this package imports neither streamlit nor the statistics; names load on first use.
 """
@@ -16,7 +17,15 @@ from ._launch import app_path, serve, streamlit_command
 from ._settings import AppSettings, app_settings
 
 if TYPE_CHECKING:  # what the lazy names are, for the type checker
-    from ._explorer import OUTCOMES, ExplorerRow, ShownVerdict, default_comparison, explorer_rows, filter_rows
+    from ._explorer import (
+        OUTCOMES,
+        ExplorerRow,
+        ExplorerTurn,
+        ShownVerdict,
+        default_comparison,
+        explorer_rows,
+        filter_rows,
+    )
     from ._export import ExportReport, export_site
     from ._index import (
         Fingerprint,
@@ -29,6 +38,7 @@ if TYPE_CHECKING:  # what the lazy names are, for the type checker
         results_fingerprint,
     )
     from ._judges import agreement_rows, length_bias_bins, length_bias_points, position_consistency_rows
+    from ._scores import NO_GRADES, Scores, ScoreTable, load_scores
 
 # the data layer pulls in scipy; it loads on first use so that the CLI starts fast
 _LAZY = {
@@ -42,6 +52,7 @@ _LAZY = {
     "results_fingerprint": "_index",
     "OUTCOMES": "_explorer",
     "ExplorerRow": "_explorer",
+    "ExplorerTurn": "_explorer",
     "ShownVerdict": "_explorer",
     "explorer_rows": "_explorer",
     "filter_rows": "_explorer",
@@ -52,21 +63,29 @@ _LAZY = {
     "length_bias_bins": "_judges",
     "length_bias_points": "_judges",
     "position_consistency_rows": "_judges",
+    "NO_GRADES": "_scores",
+    "ScoreTable": "_scores",
+    "Scores": "_scores",
+    "load_scores": "_scores",
 }
 
 __getattr__ = lazy_attributes(__name__, _LAZY)
 
 
 __all__ = [
+    "NO_GRADES",
     "OUTCOMES",
     "AppSettings",
     "ExplorerRow",
+    "ExplorerTurn",
     "ExportReport",
     "Fingerprint",
     "IndexSettings",
     "LoadedComparison",
     "ResultsIndex",
     "Row",
+    "ScoreTable",
+    "Scores",
     "ShownVerdict",
     "agreement_rows",
     "app_path",
@@ -78,6 +97,7 @@ __all__ = [
     "filter_rows",
     "length_bias_bins",
     "length_bias_points",
+    "load_scores",
     "position_consistency_rows",
     "read_records",
     "results_fingerprint",

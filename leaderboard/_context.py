@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ._data import load_index
+from ._data import load_index, load_scores_cached
 from ._index import ResultsIndex
+from ._scores import Scores
 from ._settings import AppSettings
 
 
@@ -15,3 +16,6 @@ class PageContext:
 
     def index(self) -> ResultsIndex:
         return load_index(self.settings.results)
+
+    def scores(self) -> Scores:
+        return load_scores_cached(self.settings.results)

@@ -1,7 +1,10 @@
 """Prompt-level view of one comparison: what the leaderboard's Explorer page lists.
 
 For each prompt: the instruction, both outputs, every verdict of the comparison's judge with its
-raw answer, people's ratings of the same pair, and the gaming flags `scan_outputs` raises. The
+raw answer, people's ratings of the same pair, and the gaming flags `scan_outputs` raises. A
+multi-turn prompt also carries its conversation turn by turn (`ExplorerRow.turns`: each user
+message with its reference and both models' answers), since a verdict on a conversation is about
+every turn, not the first answer alone. The
 instruction text comes from `<root>/<eval-set>/prompts.jsonl` when the results folder carries
 its prompts (battles do), else from the eval set the run names; outputs and verdicts are there
 either way.
@@ -50,6 +53,17 @@ class ShownVerdict:
 
 
 @dataclass(frozen=True)
+class ExplorerTurn:
+    """One turn of a conversation: the user's message, its reference answer ("" where none), and
+    each model's answer (None where that model has no answer to this turn)."""
+
+    user: str
+    reference: str
+    baseline: str | None
+    candidate: str | None
+
+
+@dataclass(frozen=True)
 class ExplorerRow:
     prompt_id: str
     category: str
@@ -63,10 +77,16 @@ class ExplorerRow:
     verdicts: list[ShownVerdict] = field(default_factory=list)
     human: list[ShownVerdict] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
+    turns: list[ExplorerTurn] = field(default_factory=list)  # every turn, the first included
 
     @property
     def flagged(self) -> bool:
         return bool(self.flags)
+
+    @property
+    def is_conversation(self) -> bool:
+        """More than one turn: shown turn by turn (a single-turn prompt is shown as it always was)."""
+        return len(self.turns) > 1
 
 
 def explorer_rows(index: ResultsIndex, comparison: LoadedComparison) -> list[ExplorerRow]:
@@ -106,8 +126,9 @@ def filter_rows(
 
 
 def _haystack(row: ExplorerRow) -> str:
+    later = [text or "" for t in row.turns[1:] for text in (t.user, t.baseline, t.candidate)]
     return "\n".join(
-        (row.prompt_id, row.instruction, row.input, row.baseline_output, row.candidate_output)
+        (row.prompt_id, row.instruction, row.input, row.baseline_output, row.candidate_output, *later)
     ).casefold()
 
 
@@ -162,9 +183,27 @@ def _rows(index: ResultsIndex, comparison: LoadedComparison) -> list[ExplorerRow
                 verdicts=verdicts.get(pid, []),
                 human=human.get(pid, []),
                 flags=flags.get(pid, []),
+                turns=_turns(prompt, outputs_b[pid], outputs_c[pid]),
             )
         )
     return rows
+
+
+def _turns(prompt: Prompt | None, baseline: Generation, candidate: Generation) -> list[ExplorerTurn]:
+    """Every turn, as many as the prompt or either model has: a model that answered fewer turns
+    (or a prompt whose text is not available) leaves those places empty rather than hiding them."""
+    users = prompt.user_turns() if prompt else [""]
+    references = prompt.references() if prompt else [""]
+    a, b = baseline.answers, candidate.answers
+    return [
+        ExplorerTurn(
+            user=users[k] if k < len(users) else "",
+            reference=references[k] if k < len(references) else "",
+            baseline=a[k] if k < len(a) else None,
+            candidate=b[k] if k < len(b) else None,
+        )
+        for k in range(max(len(users), len(a), len(b)))
+    ]
 
 
 def _outcome(preference: float | None, judged: bool) -> Outcome:

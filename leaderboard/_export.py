@@ -2,7 +2,8 @@
 
 Peers publish their leaderboards as static pages people link to; the served app needs a Python
 process. The export writes plain files: HTML pages built from the same `_html` fragments the app
-shows (leaderboard views, head-to-head, judges, a list of comparisons), a per-comparison
+shows (leaderboard views, single-answer scores where there are grades, head-to-head, judges, a
+list of comparisons), a per-comparison
 explorer that `assets/explorer.js` renders from data files, the stylesheet, and every table as
 JSON. Nothing is fetched: data reaches the explorer as `<script src>` files that assign JSON to
 a global, because browsers refuse `fetch` on `file://`, so the site opens from disk as well as
@@ -11,7 +12,9 @@ connections, and the explorer builds its DOM with `textContent` only: a model ou
 HTML or JavaScript stays text.
 
 Model outputs are written once per model (`data/outputs/`), prompts once per eval set, and each
-comparison's verdicts on their own, so 50 models × 805 prompts stay a few tens of megabytes.
+comparison's verdicts on their own, so 50 models × 805 prompts stay a few tens of megabytes. A
+conversation (a prompt with follow-ups) carries its turns in the prompts file and every turn's
+answer in the outputs file, and the explorer shows it turn by turn.
 """
 
 from __future__ import annotations
@@ -26,12 +29,14 @@ from typing import Any
 
 from alpaca_bench.errors import InputError
 from alpaca_bench.progress import progress_bar
+from alpaca_bench.records import Generation, Prompt
 from alpaca_bench.store import sanitize_name
 
 from . import _html
 from ._explorer import ExplorerRow, explorer_rows, prompts_of
 from ._index import IndexSettings, LoadedComparison, ResultsIndex, Row
 from ._judges import agreement_rows, length_bias_bins, position_consistency_rows
+from ._scores import Scores, ScoreTable, flat_row, load_scores
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +48,7 @@ CSP = (
 )
 DATA_PRELUDE = "window.AB_DATA = window.AB_DATA || {prompts: {}, outputs: {}, comparisons: {}};\n"
 ALL = "all"
+SCORES_FILE = "leaderboard-scores.html"  # no leaderboard view's name: theirs hold "--"
 CURRENT = ' aria-current="page"'
 
 
@@ -121,9 +127,11 @@ class _Site:
     show_progress: bool
     pages: int = 0
     _explorer_files: dict[str, str] = field(default_factory=dict)
+    _scores: Scores = field(default_factory=lambda: Scores([], []))
 
     def write(self) -> ExportReport:
         self._explorer_files = self._unique_explorer_files()
+        self._scores = load_scores(self.index.root)
         (self.out / "assets").mkdir()
         for name in ASSETS:
             shutil.copyfile(_html.STATIC / name, self.out / "assets" / name)
@@ -144,6 +152,9 @@ class _Site:
             self._page(_judges_file(eval_set), "Judges", self._judges_body(eval_set))
         self._json("leaderboard.json", tables)
         self._json("head_to_head.json", pairs)
+        if not self._scores.empty:  # no grades: no page and no link to one
+            self._page(SCORES_FILE, "Scores", self._scores_body())
+            self._json("scores.json", [_scores_json(t) for t in self._scores.tables])
         self._page("explorer.html", "Explorer", self._explorer_list())
         self._explorers()
         size = sum(p.stat().st_size for p in self.out.rglob("*") if p.is_file())
@@ -188,6 +199,7 @@ class _Site:
         first_h2h = _h2h_file(self.index.eval_sets()[0], self.index.judges(self.index.eval_sets()[0])[0])
         nav = [
             ("Leaderboard", "index.html"),
+            *([("Scores", SCORES_FILE)] if not self._scores.empty else []),
             ("Head-to-head", first_h2h),
             ("Explorer", "explorer.html"),
             ("Judges", _judges_file(self.index.eval_sets()[0])),
@@ -231,6 +243,12 @@ class _Site:
         ]
         table = _html.ratings(rows) if view.baseline is None else _html.leaderboard(rows, self._explorer_link)
         return "<h1>Leaderboard</h1>" + "".join(pills) + table
+
+    def _scores_body(self) -> str:
+        parts = ["<h1>Scores</h1>"]
+        for table in self._scores.tables:
+            parts += [f"<h2>{_html.esc(table.eval_set)}</h2>", _html.scores(table)]
+        return "".join(parts)
 
     def _h2h_body(self, eval_set: str, judge: str, rows: list[Row]) -> str:
         pills = _pills(
@@ -310,19 +328,15 @@ class _Site:
                 bar.advance()
 
     def _prompts(self, c: LoadedComparison) -> None:
-        prompts = {
-            pid: {
-                "instruction": p.instruction,
-                "input": p.input,
-                "reference": p.reference,
-                "category": p.category or "(none)",
-            }
-            for pid, p in prompts_of(self.index, c).items()
-        }
-        self._data(f"prompts/{sanitize_name(c.eval_set)}.js", "prompts", c.eval_set, prompts)
+        self._data(
+            f"prompts/{sanitize_name(c.eval_set)}.js",
+            "prompts",
+            c.eval_set,
+            {pid: _prompt_data(p) for pid, p in prompts_of(self.index, c).items()},
+        )
 
     def _outputs(
-        self, c: LoadedComparison, model: str, outputs: dict[str, Any], files: dict[int, str]
+        self, c: LoadedComparison, model: str, outputs: dict[str, Generation], files: dict[int, str]
     ) -> str:
         """The data file of one model's outputs (written once, shared by its comparisons); the
         same model name under another generation config gets a file of its own."""
@@ -334,7 +348,9 @@ class _Site:
                 name = f"{stem}-{k}.js"
             files[id(outputs)] = name
             key = name.removesuffix(".js")
-            self._data(f"outputs/{name}", "outputs", key, {pid: g.output for pid, g in outputs.items()})
+            self._data(
+                f"outputs/{name}", "outputs", key, {pid: _output_data(g) for pid, g in outputs.items()}
+            )
         return files[id(outputs)]
 
     def _data(self, name: str, kind: str, key: str, value: Any) -> None:
@@ -350,6 +366,37 @@ class _Site:
             json.dumps(value, ensure_ascii=False, indent=1, default=str, allow_nan=False) + "\n",
             encoding="utf-8",
         )
+
+
+def _prompt_data(prompt: Prompt) -> dict[str, Any]:
+    """A prompt as explorer.js reads it; a multi-turn one also lists every turn (the first
+    included, as the model saw it) with its reference, and a single-turn one is written as it
+    always was."""
+    data: dict[str, Any] = {
+        "instruction": prompt.instruction,
+        "input": prompt.input,
+        "reference": prompt.reference,
+        "category": prompt.category or "(none)",
+    }
+    if prompt.follow_ups:
+        data["turns"] = [
+            {"message": message, "reference": reference or None}
+            for message, reference in zip(prompt.user_turns(), prompt.references(), strict=True)
+        ]
+    return data
+
+
+def _output_data(generation: Generation) -> str | list[str]:
+    """The answer, or every turn's answer in order for a conversation."""
+    return generation.answers if generation.follow_up_outputs else generation.output
+
+
+def _scores_json(table: ScoreTable) -> dict[str, Any]:
+    return {
+        "eval_set": table.eval_set,
+        "score_range": list(table.score_range),
+        "rows": [flat_row(r) for r in table.rows],
+    }
 
 
 def _first_of_set(views: Sequence[_View], eval_set: str) -> _View:

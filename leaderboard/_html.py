@@ -19,9 +19,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from alpaca_bench.records import ComparisonSummary
+from alpaca_bench.records import ComparisonSummary, MeanScore
 
 from ._index import LENGTH_RATIO_CAVEAT, SMALL_N_MDE, Row
+from ._scores import NO_GRADES, ScoreTable
 
 STATIC = Path(__file__).with_name("_static")
 DASH = "–"
@@ -59,10 +60,13 @@ def money(value: float | None) -> str:
     return DASH if value is None else f"${value:,.4f}"
 
 
-def _interval(low: float | None, high: float | None, show: Callable[[float | None], str]) -> str:
+def _interval(
+    low: float | None, high: float | None, show: Callable[[float | None], str], brackets: bool = False
+) -> str:
     if low is None or high is None:
         return ""
-    return f'<span class="ab-ci">{esc(show(low))}{DASH}{esc(show(high))}</span>'
+    text = f"{show(low)}{DASH}{show(high)}"
+    return f'<span class="ab-ci">{esc(f"({text})" if brackets else text)}</span>'
 
 
 def _with_interval(
@@ -71,9 +75,10 @@ def _with_interval(
     high: float | None,
     show: Callable[[float | None], str],
     mark: str = "",
+    brackets: bool = False,
 ) -> str:
     """A value with its interval beneath; `mark` (HTML) sits right after the value."""
-    return f'<span class="ab-val">{esc(value)}{mark}</span>{_interval(low, high, show)}'
+    return f'<span class="ab-val">{esc(value)}{mark}</span>{_interval(low, high, show, brackets)}'
 
 
 def _shared(rows: Sequence[Row], key: str = "rank") -> set[int]:
@@ -318,6 +323,121 @@ def ratings(rows: Sequence[Row]) -> str:
             reference=1000.0,
         )
     )
+
+
+# --- single-answer scores ---------------------------------------------------------------------
+
+
+def _score(value: float | None) -> str:
+    return number(value, 2)
+
+
+def _mean_score(score: MeanScore | None) -> str:
+    """ "7.42 (7.10–7.71)": the mean with its interval beneath, in brackets."""
+    if score is None or score.mean is None:
+        return esc(DASH)
+    return _with_interval(_score(score.mean), score.low, score.high, _score, brackets=True)
+
+
+def _score_in(group: str, name: str) -> Callable[[Row], str]:
+    """The cell of one turn's (or category's) mean score."""
+    return lambda row: _mean_score(row[group].get(name))
+
+
+def scores(grades: ScoreTable) -> str:
+    """One eval set's grades: the main table (mean, one column per turn of a multi-turn set,
+    grades scored and unscored), the per-category means behind a disclosure, and the chart."""
+    rows = grades.rows
+    if not rows:
+        return f'<p class="ab-empty">{esc(NO_GRADES)}</p>'
+    judges = list(dict.fromkeys(r["judge"] for r in rows))
+    counts: dict[tuple[str, int], int] = {}
+    for row in rows:
+        if row["rank"] is not None:
+            counts[(row["judge"], row["rank"])] = counts.get((row["judge"], row["rank"]), 0) + 1
+
+    def rank(row: Row) -> str:
+        if row["rank"] is None:
+            return esc(DASH)
+        return esc(f"{row['rank']}=" if counts[(row["judge"], row["rank"])] > 1 else row["rank"])
+
+    def model(row: Row) -> str:
+        notes = f'<span class="ab-notes">{esc(row["warning_text"])}</span>' if row["warning_text"] else ""
+        return f'<span class="ab-model">{esc(row["model"])}</span>{notes}'
+
+    def overall(row: Row) -> str:
+        return _mean_score(MeanScore(mean=row["mean"], low=row["low"], high=row["high"]))
+
+    level = f"{100 * rows[0]['level']:g}%"
+    lo, hi = grades.score_range
+    main = [
+        Column("Rank", rank, "1 + models of the same judge whose interval lies wholly above"),
+        Column("Model", model, numeric=False),
+        Column("Judge", _text("judge"), numeric=False),
+        Column("Mean score", overall, f"mean grade ({lo:g}–{hi:g}) with its {level} bootstrap interval"),
+    ]
+    if len(grades.turns) > 1:
+        main += [
+            Column(f"Turn {t}", _score_in("per_turn", t), f"mean grade of turn {t}") for t in grades.turns
+        ]
+    main += [
+        Column("Scored", _num("n"), "grades with a score"),
+        Column("Unscored", _num("unscored"), "grader answers that could not be read as a score"),
+    ]
+    more = [
+        Column("Model", _text("model"), numeric=False),
+        Column("Judge", _text("judge"), numeric=False),
+        *(Column(c, _score_in("per_category", c), f"mean grade in {c}") for c in grades.categories),
+        Column("Prompts", _num("n_prompts")),
+        Column("Grades", _num("n_grades"), "every grade, scored or not (one per answer graded)"),
+        Column("Judge cost", lambda r: esc(money(r["cost_usd"]))),
+    ]
+    note = (
+        f"Rank = 1 + the number of models graded by the same judge whose {level} interval lies "
+        "wholly above this one's, so models that cannot be told apart share a rank (“2=”); "
+        "scores given by different judges are not comparable."
+    )
+    marks = [
+        ChartRow(
+            label=row["model"],
+            value=row["mean"],
+            low=row["low"],
+            high=row["high"],
+            text=_score(row["mean"]),
+            title=f"{row['model']} ({row['judge']}): {_score(row['mean'])} "
+            f"({_score(row['low'])}–{_score(row['high'])})",
+            group=f"Judge: {row['judge']}" if len(judges) > 1 else "",
+        )
+        for row in rows
+        if row["mean"] is not None
+    ]
+    what = "per-category means, " if grades.categories else ""
+    return (
+        table(rows, main, css="ab-main")
+        + f'<p class="ab-note">{esc(note)}</p>'
+        + f'<details class="ab-more"><summary>More columns: {what}prompts, grades, judge cost</summary>'
+        + table(rows, more)
+        + "</details>"
+        + dot_chart(
+            f"scores-{grades.eval_set}",
+            marks,
+            domain=(lo, hi),
+            ticks=_score_ticks(lo, hi),
+            tick_text=lambda v: f"{v:g}",
+            axis_title=f"Mean score ({lo:g}–{hi:g}): dot = mean, bar = {level} interval",
+        )
+    )
+
+
+def _score_ticks(lo: float, hi: float) -> list[float]:
+    """Every whole score on a short scale (1–10), else the usual round steps."""
+    if hi - lo <= 10 and float(lo).is_integer():
+        return [lo + k for k in range(int(hi - lo) + 1)]
+    return _nice_ticks(lo, hi)
+
+
+def scores_empty() -> str:
+    return f'<p class="ab-empty">{esc(NO_GRADES)}</p>'
 
 
 # --- charts -----------------------------------------------------------------------------------

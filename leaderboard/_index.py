@@ -448,8 +448,8 @@ def _length_comparison(c: LoadedComparison) -> LengthComparison | None:
         name=c.key,
         prompt_ids=kept,
         preferences=preferences[known],
-        candidate_lengths=[len(c.candidate_outputs[pid].output) for pid in kept],
-        baseline_lengths=[len(c.baseline_outputs[pid].output) for pid in kept],
+        candidate_lengths=[c.candidate_outputs[pid].length for pid in kept],
+        baseline_lengths=[c.baseline_outputs[pid].length for pid in kept],
     )
 
 

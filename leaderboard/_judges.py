@@ -136,7 +136,7 @@ def _prompt_lengths(index: ResultsIndex, eval_set: str, judge: str) -> tuple[np.
         ids, means = per_prompt_preferences(c.judgments)
         for pid, pref in zip(ids, means.tolist(), strict=True):
             if pid in c.baseline_outputs and pid in c.candidate_outputs:
-                diffs.append(len(c.candidate_outputs[pid].output) - len(c.baseline_outputs[pid].output))
+                diffs.append(c.candidate_outputs[pid].length - c.baseline_outputs[pid].length)
                 prefs.append(pref)
     return np.asarray(diffs, dtype=np.float64), np.asarray(prefs, dtype=np.float64)
 

@@ -9,7 +9,14 @@ import streamlit as st
 
 from alpaca_bench.errors import AlpacaBenchError
 
-from . import _page_battle, _page_explorer, _page_head_to_head, _page_judges, _page_leaderboard
+from . import (
+    _page_battle,
+    _page_explorer,
+    _page_head_to_head,
+    _page_judges,
+    _page_leaderboard,
+    _page_scores,
+)
 from ._context import PageContext
 from ._html import stylesheet
 from ._render import escape_markdown
@@ -19,6 +26,7 @@ Page = Callable[[PageContext], None]
 
 PAGES: dict[str, Page] = {
     "Leaderboard": _page_leaderboard.render,
+    "Scores": _page_scores.render,
     "Head-to-head": _page_head_to_head.render,
     "Explorer": _page_explorer.render,
     "Judges": _page_judges.render,

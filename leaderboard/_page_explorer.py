@@ -1,4 +1,5 @@
-"""Explorer: prompt by prompt through one comparison, with filters.
+"""Explorer: prompt by prompt through one comparison, with filters; a conversation turn by turn
+(each user message, its reference, then both answers to it).
 
 Everything shown here that came from a file (prompts, outputs, judge answers, flags) goes
 through `st.text` or a data frame; nothing untrusted is ever rendered as HTML or Markdown.
@@ -87,24 +88,48 @@ def _prompt(row: ExplorerRow, c: LoadedComparison) -> None:
             f"{row.prompt_id} · {row.category} · {row.outcome}"
             + (f" · preference {row.preference:.2f}" if row.preference is not None else "")
         )
-        plain("Instruction", row.instruction or "(prompt text not available)")
-        if row.input:
-            plain("Input", row.input)
-        if row.reference:
-            plain("Reference answer", row.reference)
-        left, right = st.columns(2)
-        with left:
-            heading(f"Baseline: {c.baseline}", 5)
-            st.text(row.baseline_output or "(empty)")
-        with right:
-            heading(f"Candidate: {c.candidate}", 5)
-            st.text(row.candidate_output or "(empty)")
+        if row.is_conversation:
+            _conversation(row, c)
+        else:
+            plain("Instruction", row.instruction or "(prompt text not available)")
+            if row.input:
+                plain("Input", row.input)
+            if row.reference:
+                plain("Reference answer", row.reference)
+            _answers(c, row.baseline_output, row.candidate_output)
         for flag in row.flags:
             st.text(f"⚠ flagged: {flag}")
         _verdicts(f"Judge {c.judge}", row.verdicts)
         if row.human:
             st.caption("Human ratings")
             st.html(_html.verdict_table(row.human))
+
+
+def _conversation(row: ExplorerRow, c: LoadedComparison) -> None:
+    """Turn by turn: the user's message, its reference, then both answers side by side, so each
+    answer is read next to the message it replies to."""
+    for number, turn in enumerate(row.turns, start=1):
+        heading(f"Turn {number}", 4)
+        plain("User message", turn.user or "(prompt text not available)")
+        if turn.reference:
+            plain("Reference answer", turn.reference)
+        _answers(c, turn.baseline, turn.candidate)
+
+
+def _answers(c: LoadedComparison, baseline: str | None, candidate: str | None) -> None:
+    left, right = st.columns(2)
+    with left:
+        heading(f"Baseline: {c.baseline}", 5)
+        st.text(_answer_text(baseline))
+    with right:
+        heading(f"Candidate: {c.candidate}", 5)
+        st.text(_answer_text(candidate))
+
+
+def _answer_text(text: str | None) -> str:
+    if text is None:
+        return "(no answer to this turn)"
+    return text or "(empty)"
 
 
 def _verdicts(title: str, verdicts: list[ShownVerdict]) -> None:

@@ -16,7 +16,7 @@ def register(subparsers: Any) -> None:
         "export",
         epilog=examples(
             "alpaca-bench export results/mt-bench/a__vs__b/gpt-4o-pairwise-conversation --out pair.jsonl",
-            "alpaca-bench export results/mt-bench/a__vs__b/gpt-4o-pairwise-conversation > pair.jsonl",
+            "alpaca-bench export results/mt-bench/a__vs__b/gpt-4o-pairwise-last-turn --format fastchat-pair",
         ),
         help="write a run's judgments in FastChat's pair-judgment format",
         description="Write the judgments of a comparison run as FastChat MT-Bench pair judgments "

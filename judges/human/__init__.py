@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from alpaca_bench.registry import lazy_attributes
 
-from ._pairs import RatingPair, first_shown_for, rating_pairs, run_eval_set
+from ._pairs import RatingPair, ShownTurn, first_shown_for, rating_pairs, run_eval_set
 from ._session import CHOICES, Choice, ChoiceMeaning, Progress, RatingSession
 from ._terminal import rate_in_terminal
 
@@ -61,6 +61,7 @@ __all__ = [
     "RatingApp",
     "RatingPair",
     "RatingSession",
+    "ShownTurn",
     "Update",
     "Vote",
     "VoteResult",

@@ -4,6 +4,11 @@ Everything shown comes from the pair's prompt and its two outputs, never from th
 manifest, so no model name can reach the screen. Outputs are untrusted text: they are shown
 as plain text (no markup), with control characters made visible rather than sent to the
 terminal.
+
+A pair of conversations (a multi-turn prompt) is shown turn by turn in one scrolling column:
+each turn's user message, then Response 1 and Response 2 to it (side by side when wide), so
+every answer is read next to the message it replies to. A single-turn pair keeps the
+instruction box above the two response boxes.
 """
 
 from __future__ import annotations
@@ -18,10 +23,12 @@ from textual.containers import Container, VerticalScroll
 from textual.content import Content
 from textual.events import Resize
 from textual.screen import ModalScreen, Screen
+from textual.widget import AwaitMount, Widget
 from textual.widgets import Static
 
 from alpaca_bench.errors import AlpacaBenchError
 
+from ._pairs import RatingPair, ShownTurn
 from ._session import Choice, Progress, RatingSession
 
 WIDE = 110  # columns from which the two responses sit side by side
@@ -46,6 +53,9 @@ Which response follows the instruction better?
   Tab        move between the boxes
   ↑ ↓ PgUp   scroll the highlighted box (or the mouse)
   z          zoom the highlighted box; z again to go back
+
+A conversation is shown turn by turn; rate the
+whole of it: every turn's response counts.
 
 Which model wrote which response is hidden, and
 which one is shown first is random.
@@ -89,6 +99,30 @@ class Box(VerticalScroll):
         self.border_subtitle = "more: scroll ↓" if self.scroll_y < self.max_scroll_y else ""
 
 
+class Conversation(Box):
+    """The turns of a pair of conversations, scrolled as one column. Not a stop for Tab itself:
+    its boxes are, and a key a box cannot use (↓ in a box that fits) scrolls the column."""
+
+    can_focus = False
+
+
+def turn_widgets(turn: ShownTurn, wide: bool) -> tuple[Widget, Container, Box]:
+    """One turn: the user's message, then both responses to it; and its Response 1 box."""
+    user = Box(
+        Static(plain(turn.user or "(prompt text not available)")), classes="box turn-user", can_maximize=True
+    )
+    user.border_title = f"Turn {turn.number}: user"
+    boxes = []
+    for label, text in (("Response 1", turn.first), ("Response 2", turn.second)):
+        shown = plain(text) if text is not None else Content("(no answer to this turn)")
+        box = Box(Static(shown), can_maximize=True)
+        box.add_class("box", "turn-response")
+        box.border_title = f"Turn {turn.number}: {label}"
+        boxes.append(box)
+    responses = Container(*boxes, classes="turn-responses wide" if wide else "turn-responses")
+    return user, responses, boxes[0]
+
+
 class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,question_mark,q", "app.pop_screen", "close")]
 
@@ -125,6 +159,7 @@ class RatingScreen(Screen[None]):
             for box in ("first", "second"):
                 with Box(id=box, classes="box response", can_maximize=True):
                     yield Static(id=f"{box}-text")
+        yield Conversation(id="conversation", classes="box")
         yield Static(id="done")
         yield Static(Content.from_markup(KEYS), id="keys")
 
@@ -133,6 +168,7 @@ class RatingScreen(Screen[None]):
         self.query_one("#input").border_title = "Input"
         self.query_one("#first").border_title = "Response 1"
         self.query_one("#second").border_title = "Response 2"
+        self.query_one("#conversation").border_title = "Conversation"
         self._arrange(self.app.size.width)
         self.show_pair()
 
@@ -141,18 +177,25 @@ class RatingScreen(Screen[None]):
 
     def _arrange(self, width: int) -> None:
         self.query_one("#responses").set_class(width >= WIDE, "wide")
+        for responses in self.query(".turn-responses"):
+            responses.set_class(width >= WIDE, "wide")
 
     def show_pair(self) -> None:
         pair = self.session.current
         self.query_one("#status", Static).update(
             Content(status_line(self.session.rater, self.session.progress()))
         )
+        conversation = pair is not None and pair.is_conversation
         for selector in ("#prompt", "#responses"):
-            self.query_one(selector).display = pair is not None
+            self.query_one(selector).display = pair is not None and not conversation
+        self.query_one("#conversation").display = conversation
         self.query_one("#done").display = pair is None
         if pair is None:
             self.minimize()
             self.query_one("#done", Static).update(Content(self._done_text()))
+            return
+        if conversation:
+            self._show_conversation(pair)
             return
         self.query_one("#instruction", Static).update(plain(pair.prompt.instruction))
         self.query_one("#input", Static).update(plain(pair.prompt.input))
@@ -162,6 +205,29 @@ class RatingScreen(Screen[None]):
         for box in ("#prompt", "#first", "#second"):
             self.query_one(box, VerticalScroll).scroll_home(animate=False)
         self.query_one("#first").focus()
+
+    def _show_conversation(self, pair: RatingPair) -> None:
+        """Replace the column's turns with this pair's; the first turn's Response 1 takes the
+        focus, as the single-turn screen's does."""
+        column = self.query_one("#conversation", Conversation)
+        column.remove_children()
+        wide = self.app.size.width >= WIDE
+        widgets: list[Widget] = []
+        first: Box | None = None
+        for turn in pair.turns():
+            user, responses, response = turn_widgets(turn, wide)
+            widgets += [user, responses]
+            first = first or response
+        mounted = column.mount_all(widgets)
+        column.scroll_home(animate=False)
+        if first is not None:
+            self.call_later(self._focus_once_mounted, mounted, first)
+
+    async def _focus_once_mounted(self, mounted: AwaitMount, box: Box) -> None:
+        """The new turns mount only once the old ones are gone; focus waits for that (a box the
+        next pair replaced first has no screen, and textual ignores focusing it)."""
+        await mounted
+        box.focus(scroll_visible=False)
 
     def _done_text(self) -> str:
         progress = self.session.progress()
@@ -220,6 +286,13 @@ class RatingApp(App[AlpacaBenchError | None]):
     #responses { height: 1fr; layout: vertical; }
     #responses.wide { layout: horizontal; }
     .response { height: 1fr; width: 1fr; }
+    #conversation { height: 1fr; padding: 0; }
+    .turn-user, .turn-response { height: auto; }
+    .turn-user { border: round $secondary; margin-top: 1; }
+    .turn-responses { height: auto; layout: vertical; }
+    .turn-responses.wide { layout: horizontal; }
+    .turn-response { width: 1fr; }
+    .turn-user.-maximized, .turn-response.-maximized { height: 1fr; }
     #done { height: 1fr; content-align: center middle; text-align: center; }
     HelpScreen { align: center middle; }
     #help { width: 62; max-width: 100%; height: auto; max-height: 100%; padding: 0 1;

@@ -366,5 +366,5 @@ def _judgment(battle: Battle, vote: Vote, rater: str, baseline: str, candidate: 
         raw={"source": "battle", "vote": vote},
         rater=rater,
         flagged=vote == "both-bad",
-        pair_hash=pair_hash(battle.outputs[baseline].output, battle.outputs[candidate].output),
+        pair_hash=pair_hash(battle.outputs[baseline].content, battle.outputs[candidate].content),
     )

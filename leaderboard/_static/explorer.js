@@ -9,6 +9,9 @@
  * - Plain ES2017 in an IIFE, no modules or dependencies, so a static host needs nothing else.
  * - Filters and page live in location.hash (e.g. #page=2&outcome=tie&q=colour): a link can
  *   point at a filtered view, and back/forward move between views.
+ * - A conversation (a prompt whose data lists `turns`, or outputs that are lists of answers) is
+ *   shown turn by turn, each user message above the two answers to it; a single-turn prompt
+ *   keeps the card it always had.
  */
 (function () {
   "use strict";
@@ -83,14 +86,65 @@
     return box;
   }
 
-  function outputColumn(side, label, outputs, id) {
+  function has(map, id) {
+    return !!map && Object.prototype.hasOwnProperty.call(map, id) && map[id] !== null;
+  }
+
+  // Every turn's answer of one model: a conversation's outputs are a list, a single answer is text.
+  function answersOf(outputs, id) {
+    if (!has(outputs, id)) return null;
+    const value = outputs[id];
+    return Array.isArray(value) ? value.map(function (a) { return a === null ? null : String(a); })
+      : [String(value)];
+  }
+
+  function answerColumn(side, label, answer, missing) {
     const column = el("div", "ab-output ab-output-" + side);
     column.appendChild(el("div", "ab-label", label));
-    const has = outputs && Object.prototype.hasOwnProperty.call(outputs, id) && outputs[id] !== null;
-    const text = has ? String(outputs[id]) : "";
-    const shown = !has ? "(no output)" : text === "" ? "(empty)" : text;
-    column.appendChild(el("pre", "ab-pre" + (has && text !== "" ? "" : " ab-missing"), shown));
+    const known = answer !== null && answer !== undefined;
+    const shown = !known ? missing : answer === "" ? "(empty)" : answer;
+    column.appendChild(el("pre", "ab-pre" + (known && answer !== "" ? "" : " ab-missing"), shown));
     return column;
+  }
+
+  function answerColumns(data, row, turn, missing) {
+    const outputs = el("div", "ab-outputs");
+    const pick = function (answers) { return answers && turn < answers.length ? answers[turn] : null; };
+    outputs.appendChild(answerColumn("baseline", "Baseline: " + str(data.baseline),
+      pick(row.baselineAnswers), row.baselineAnswers ? missing : "(no output)"));
+    outputs.appendChild(answerColumn("candidate", "Candidate: " + str(data.candidate),
+      pick(row.candidateAnswers), row.candidateAnswers ? missing : "(no output)"));
+    return outputs;
+  }
+
+  // The user messages and references of a conversation's turns, as many as the prompt or either
+  // model has (a turn the prompt data lacks reads "prompt text not available").
+  function turnsOf(row) {
+    const listed = row.prompt && Array.isArray(row.prompt.turns) ? row.prompt.turns : [];
+    const count = Math.max(listed.length, (row.baselineAnswers || []).length,
+      (row.candidateAnswers || []).length);
+    const turns = [];
+    for (let k = 0; k < count; k++) {
+      const turn = listed[k] || {};
+      turns.push({ message: typeof turn.message === "string" ? turn.message : null,
+        reference: turn.reference ? String(turn.reference) : "" });
+    }
+    return turns;
+  }
+
+  function conversation(node, data, row) {
+    row.turns.forEach(function (turn, k) {
+      const section = node.appendChild(el("section", "ab-turn"));
+      section.dataset.turn = String(k + 1);
+      section.appendChild(el("h3", "ab-turn-label", "Turn " + (k + 1)));
+      if (turn.message === null) {
+        section.appendChild(field("User message", "(prompt text not available)", "ab-user", true));
+      } else {
+        section.appendChild(field("User message", turn.message, "ab-user"));
+      }
+      if (turn.reference) section.appendChild(field("Reference answer", turn.reference, "ab-reference"));
+      section.appendChild(answerColumns(data, row, k, "(no answer to this turn)"));
+    });
   }
 
   function verdictLine(judge, verdict, index, count) {
@@ -142,16 +196,19 @@
       head.appendChild(document.createTextNode(" \u00b7 mean preference " + num(row.preference)));
     }
     const prompt = row.prompt;
-    if (!prompt) {
-      node.appendChild(field("Instruction", "(prompt text not available)", null, true));
+    if (row.turns.length > 1) {
+      node.classList.add("ab-conversation");
+      conversation(node, data, row);
     } else {
-      node.appendChild(field("Instruction", str(prompt.instruction)));
-      if (prompt.input) node.appendChild(field("Input", String(prompt.input), "ab-input"));
-      if (prompt.reference) node.appendChild(field("Reference answer", String(prompt.reference), "ab-reference"));
+      if (!prompt) {
+        node.appendChild(field("Instruction", "(prompt text not available)", null, true));
+      } else {
+        node.appendChild(field("Instruction", str(prompt.instruction)));
+        if (prompt.input) node.appendChild(field("Input", String(prompt.input), "ab-input"));
+        if (prompt.reference) node.appendChild(field("Reference answer", String(prompt.reference), "ab-reference"));
+      }
+      node.appendChild(answerColumns(data, row, 0, "(no output)"));
     }
-    const outputs = node.appendChild(el("div", "ab-outputs"));
-    outputs.appendChild(outputColumn("baseline", "Baseline: " + str(data.baseline), data.baselineOutputs, row.id));
-    outputs.appendChild(outputColumn("candidate", "Candidate: " + str(data.candidate), data.candidateOutputs, row.id));
     const verdicts = node.appendChild(el("div", "ab-verdicts"));
     const list = Array.isArray(row.verdicts) ? row.verdicts : [];
     if (!list.length) verdicts.appendChild(el("div", "ab-not-judged", "not judged"));
@@ -178,14 +235,17 @@
     const rows = (Array.isArray(comparison.rows) ? comparison.rows : []).map(function (raw) {
       const id = str(raw.id);
       const prompt = Object.prototype.hasOwnProperty.call(prompts, id) ? prompts[id] : null;
-      const pick = function (map) { return map && map[id] ? String(map[id]) : ""; };
       const row = Object.assign({}, raw, {
         id: id, prompt: prompt, outcome: str(raw.outcome),
         category: (prompt && prompt.category) ? String(prompt.category) : NO_CATEGORY,
         flagged: Array.isArray(raw.flags) && raw.flags.length > 0,
+        baselineAnswers: answersOf(data.baselineOutputs, id),
+        candidateAnswers: answersOf(data.candidateOutputs, id),
       });
-      row.haystack = [id, prompt ? prompt.instruction : "", prompt ? prompt.input : "",
-        pick(data.baselineOutputs), pick(data.candidateOutputs)]
+      row.turns = turnsOf(row);
+      row.haystack = [id, prompt ? prompt.instruction : "", prompt ? prompt.input : ""]
+        .concat(row.turns.slice(1).map(function (t) { return t.message; }),
+          row.baselineAnswers || [], row.candidateAnswers || [])
         .map(function (s) { return s ? String(s) : ""; }).join("\n").toLowerCase();
       return row;
     });
