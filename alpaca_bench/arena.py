@@ -14,14 +14,11 @@ from typing import Any
 
 from .errors import InputError
 from .records import Judgment
+from .settings import ArenaSettings
 from .stats import ArenaResult, StyleFeatures, arena_scores, battles_from_judgments, style_features
 from .store import ResultsRoot, RunFolder
 
 logger = logging.getLogger(__name__)
-
-STRONG_WEIGHT = 3.0  # Arena-Hard counts a strong verdict (A>>B) as three
-N_BOOT = 100
-LEVEL = 0.95
 
 
 @dataclass(frozen=True)
@@ -63,14 +60,11 @@ def arena_report(
     baseline: str,
     *,
     judge: str | None = None,
-    strong_weight: float = STRONG_WEIGHT,
-    style_control: bool = True,
-    n_boot: int = N_BOOT,
-    level: float = LEVEL,
-    seed: int = 0,
+    settings: ArenaSettings | None = None,
 ) -> ArenaReport:
     """Scores of every model compared with `baseline` on `eval_set` under `results` (by one judge:
     `judge`, or the only one there is)."""
+    settings = settings or ArenaSettings()
     root = ResultsRoot(Path(results))
     runs = _runs(root, eval_set, baseline, judge)
     judges = sorted({r.manifest().judge.name for r in runs})
@@ -94,13 +88,13 @@ def arena_report(
         return arena_scores(
             battles,
             baseline,
-            strong_weight=strong_weight,
+            strong_weight=settings.strong_weight,
             style_control=controlled,
-            n_boot=n_boot,
-            level=level,
-            seed=seed,
+            n_boot=settings.n_boot,
+            level=settings.level,
+            seed=settings.seed,
         )
 
     raw = scores(False)
-    controlled = scores(True) if style_control else None
+    controlled = scores(True) if settings.style_control else None
     return ArenaReport(eval_set, baseline, judges[0], [r.path for r in runs], raw, controlled)

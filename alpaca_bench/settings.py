@@ -93,6 +93,25 @@ class GradeSettings:
     show_progress: bool = True
 
 
+@dataclass(frozen=True)
+class ArenaSettings:
+    """How `arena` scores comparisons against one baseline (Arena-Hard's defaults): a strong
+    verdict weighs `strong_weight` (1: no weighting), intervals are `level` from `n_boot`
+    resamples of prompts, and style control is reported beside the raw score."""
+
+    strong_weight: float = 3.0
+    style_control: bool = True
+    n_boot: int = 100
+    level: float = 0.95
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.level < 1.0:
+            raise InputError(f"--level must be between 0 and 1, got {self.level}")
+        if not self.strong_weight > 0:
+            raise InputError(f"--strong-weight must be positive, got {self.strong_weight}")
+
+
 GateMode = Literal["significance", "point"]
 
 

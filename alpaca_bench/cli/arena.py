@@ -16,8 +16,10 @@ if TYPE_CHECKING:
 
 
 def register(subparsers: Any) -> None:
-    from ..arena import LEVEL, N_BOOT, STRONG_WEIGHT
     from ..paths import DEFAULT_RESULTS
+    from ..settings import ArenaSettings
+
+    defaults = ArenaSettings()
 
     parser = subparsers.add_parser(
         "arena",
@@ -45,36 +47,35 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--strong-weight",
         type=float,
-        default=STRONG_WEIGHT,
-        help=f"weight of a strong verdict; 1 turns weighting off (default {STRONG_WEIGHT:g})",
+        default=defaults.strong_weight,
+        help=f"weight of a strong verdict; 1 turns weighting off (default {defaults.strong_weight:g})",
     )
     parser.add_argument("--no-style-control", action="store_true", help="report the raw scores only")
-    parser.add_argument("--n-boot", type=positive_int, default=N_BOOT, help=f"resamples (default {N_BOOT})")
-    parser.add_argument("--level", type=float, default=LEVEL, help=f"confidence level (default {LEVEL})")
-    parser.add_argument("--seed", type=seed_value, default=0, help="bootstrap seed (default 0)")
+    parser.add_argument(
+        "--n-boot", type=positive_int, default=defaults.n_boot, help=f"resamples (default {defaults.n_boot})"
+    )
+    parser.add_argument(
+        "--level", type=float, default=defaults.level, help=f"confidence level (default {defaults.level})"
+    )
+    parser.add_argument(
+        "--seed", type=seed_value, default=defaults.seed, help=f"bootstrap seed (default {defaults.seed})"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     parser.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
     from ..arena import arena_report
-    from ..errors import InputError
+    from ..settings import ArenaSettings
 
-    if not 0.0 < args.level < 1.0:
-        raise InputError(f"--level must be between 0 and 1, got {args.level}")
-    if not args.strong_weight > 0:
-        raise InputError(f"--strong-weight must be positive, got {args.strong_weight}")
-    report = arena_report(
-        args.results,
-        args.eval_set,
-        args.baseline,
-        judge=args.judge,
+    settings = ArenaSettings(
         strong_weight=args.strong_weight,
         style_control=not args.no_style_control,
         n_boot=args.n_boot,
         level=args.level,
         seed=args.seed,
     )
+    report = arena_report(args.results, args.eval_set, args.baseline, judge=args.judge, settings=settings)
     if args.json:
         print_json(report.to_dict())
     else:

@@ -15,7 +15,7 @@ from alpaca_bench.comparison import compare
 from alpaca_bench.evalsets import load_eval_set
 from alpaca_bench.judges import JudgeOptions
 from alpaca_bench.models._base import load_backend
-from alpaca_bench.settings import CompareSettings
+from alpaca_bench.settings import ArenaSettings, CompareSettings
 from alpaca_bench.testing import ScriptedOpenAIServer
 
 MODELS = ("gpt-4-0314", "gpt-4-0613", "gpt-3.5-turbo-0125")
@@ -74,13 +74,20 @@ def test_a_scripted_five_level_judge_gives_the_exact_expected_score_and_interval
         _compare(
             tmp_path, server, f"file:{folder / 'gpt-4-0314.jsonl'}", f"file:{folder / 'gpt-4-0613.jsonl'}", 40
         )
-    report = arena_report(tmp_path, "arena-hard-v0.1", "gpt-4-0314", style_control=False)
+    report = arena_report(
+        tmp_path, "arena-hard-v0.1", "gpt-4-0314", settings=ArenaSettings(style_control=False)
+    )
     row = next(r for r in report.raw.rows if r.model == "gpt-4-0613")
     assert row.score == pytest.approx(0.75, abs=1e-9)
     assert row.low == pytest.approx(0.75, abs=1e-9) and row.high == pytest.approx(0.75, abs=1e-9)
     assert row.n_prompts == 40 and row.n_battles == 80
     assert report.raw.level == 0.95 and "95%" in report.raw.label() and "prompts" in report.raw.label()
-    flat = arena_report(tmp_path, "arena-hard-v0.1", "gpt-4-0314", strong_weight=1.0, style_control=False)
+    flat = arena_report(
+        tmp_path,
+        "arena-hard-v0.1",
+        "gpt-4-0314",
+        settings=ArenaSettings(strong_weight=1.0, style_control=False),
+    )
     assert next(r for r in flat.raw.rows if r.model == "gpt-4-0613").score == pytest.approx(0.5, abs=1e-9)
     baseline_row = next(r for r in report.raw.rows if r.is_baseline)
     assert (baseline_row.model, baseline_row.score) == ("gpt-4-0314", 0.5)
@@ -156,7 +163,7 @@ def test_style_control_removes_a_pure_length_preference(tmp_path):
         for candidate in candidates:
             _compare(results, server, base, candidate, 150)
     tmp_path = results
-    report = arena_report(tmp_path, "arena-hard-v0.1", "base", n_boot=50)
+    report = arena_report(tmp_path, "arena-hard-v0.1", "base", settings=ArenaSettings(n_boot=50))
     raw = {r.model: r.score for r in report.raw.rows}
     controlled = {r.model: r for r in report.style_controlled.rows}
     assert raw["wordy"] > 0.65 and raw["terse"] < 0.35
