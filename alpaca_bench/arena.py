@@ -79,7 +79,7 @@ def arena_report(
         judgments += run.current_judgments(judges[0], sides=sides)
         for outputs in sides:
             for pid, generation in outputs.items():
-                styles[(generation.model, pid)] = style_features("\n\n".join(generation.answers))
+                styles[(generation.model, pid)] = style_features(generation.text)
     battles = battles_from_judgments(judgments, baseline, styles)
     if not battles:
         raise InputError(f"the comparisons with {baseline!r} have no scored judgments yet", root.path)

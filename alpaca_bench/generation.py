@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .cache import CallCache
+from .errors import InputError
 from .evalsets import EvalSet, load_eval_set
 from .models._base import BackendOptions, ChatRequest, Completion, ModelBackend, load_backend
 from .models._cached import CachedBackend
@@ -102,6 +103,11 @@ async def generate_async(
     conditioned on the answers before it. A prompt's record is written once its last turn is
     answered; a run killed in between asks again only what the call cache did not keep."""
     prompts: Sequence[Prompt] = backend.prepare(eval_set.prompts)
+    if config.template == "alpaca" and any(p.follow_ups for p in prompts):
+        raise InputError(
+            f"--template alpaca formats one instruction, and eval set {eval_set.name!r} has multi-turn "
+            "prompts; use --template chat (or raw, or auto with a model that has a chat template)"
+        )
     config_hash = generation_hash(backend, config)
     done = store.load(config_hash)
     todo = [p for p in prompts if p.id not in done]

@@ -171,6 +171,9 @@ class Grading:
             await backend.aclose()
         try:
             folder = self._open(generated, spec)
+            record_to = getattr(self.grader, "record_to", None)  # graders that keep state (batches)
+            if record_to is not None:
+                record_to(folder.path)
             await self._grade(folder, generated)
         finally:
             await self.grader.aclose()
@@ -227,9 +230,6 @@ class Grading:
 
     def _finish(self, folder: GradeFolder, generated: GenerationRun, wall_s: float) -> GradeOutcome:
         grades = folder.current_grades(self.grader.name, generated.by_prompt())
-        template = getattr(self.grader, "template", None)
-        parser = getattr(template, "parser", None)
-        score_range = (float(getattr(parser, "min", 1.0)), float(getattr(parser, "max", 10.0)))
         summary = summarize_grades(
             grades,
             self.eval_set,
@@ -238,7 +238,7 @@ class Grading:
             n_boot=self.settings.n_boot,
             level=self.settings.level,
             seed=self.settings.seed,
-            score_range=score_range,
+            score_range=self.grader.score_range,
         )
         counts = self.grader.counts.model_copy()
         summary = summary.model_copy(update={"judge_calls": counts.sent, "calls": counts, "wall_s": wall_s})

@@ -21,12 +21,14 @@ from .models._base import ModelBackend
 from .models._cached import CachedBackend
 from .models._file import FileBackend
 from .pricing import FREE, Price, price_for
-from .records import Generation, Prompt, Usage
-from .settings import CompareSettings
+from .records import Generation, GenerationConfig, Prompt, Usage
+from .settings import CompareSettings, GradeSettings
 
 if TYPE_CHECKING:  # the comparison machinery loads only when a compare is planned
     from .comparison import Comparison
+    from .evalsets import EvalSet
     from .judges import JudgePlan
+    from .store import ResultsRoot
 
 CHARS_PER_TOKEN = 4
 
@@ -62,7 +64,10 @@ def plan_compare(baseline: str, candidate: str, settings: CompareSettings) -> li
         ("candidate", candidate, settings.candidate_name),
     ):
         backend = _backend(spec, settings, name)
-        known, plan = _outputs_plan(comparison, backend, cache, f"{label} outputs ({backend.name})")
+        stage = f"{label} outputs ({backend.name})"
+        known, plan = _outputs_plan(
+            comparison.eval_set, comparison.root, settings.generation, backend, cache, stage
+        )
         sides.append((backend.name, known))
         plans.append(plan)
     plans.append(_judge_plan(comparison, sides))
@@ -70,36 +75,53 @@ def plan_compare(baseline: str, candidate: str, settings: CompareSettings) -> li
 
 
 def _outputs_plan(
-    comparison: Comparison, backend: ModelBackend, cache: CallCache, stage: str
+    eval_set: EvalSet,
+    root: ResultsRoot,
+    config: GenerationConfig,
+    backend: ModelBackend,
+    cache: CallCache,
+    stage: str,
 ) -> tuple[dict[str, Generation], CallPlan]:
     """Outputs already known (stored, or answered by the cache) and the calls for the rest."""
     from .generation import build_request, generation_hash
     from .store import GenerationStore
 
-    config = comparison.settings.generation
-    store = GenerationStore(comparison.root.model_dir(comparison.eval_set.name, backend.name))
+    store = GenerationStore(root.model_dir(eval_set.name, backend.name))
     config_hash = generation_hash(backend, config)
     known = store.load(config_hash)
     if isinstance(backend, FileBackend):  # outputs read from a file: known now, no call to make
-        known = {**_read_file(backend, comparison, config_hash), **known}
+        known = {**_read_file(backend, eval_set, config_hash), **known}
     cached_backend = CachedBackend(backend, cache, kind="generation")  # the key `generate` uses
     price = price_of(backend)
     calls = hits = prompt_tokens = completion_tokens = 0
-    for prompt in backend.prepare(comparison.eval_set.prompts):
+    for prompt in backend.prepare(eval_set.prompts):
         if prompt.id in known:
             continue
-        request = build_request(prompt, config)
-        hit = cache.get(cached_backend.key_for(request)) if backend.cacheable else None
-        if hit is not None:
-            text = str(hit.get("text", ""))
+        # turn by turn, as `generate` asks: a turn the cache answers gives the next its history;
+        # from the first turn it does not, every later turn is a call too
+        history: list[str] = []
+        for _ in range(prompt.n_turns):
+            request = build_request(prompt, config, history)
+            hit = cache.get(cached_backend.key_for(request)) if backend.cacheable else None
+            if hit is None:
+                break
+            history.append(str(hit.get("text", "")))
+        hits += len(history)  # requests, as calls are: one per turn
+        if len(history) == prompt.n_turns:
             known[prompt.id] = Generation(
-                prompt_id=prompt.id, model=backend.name, output=text, config_hash=config_hash
+                prompt_id=prompt.id,
+                model=backend.name,
+                output=history[0],
+                follow_up_outputs=history[1:],
+                config_hash=config_hash,
             )
-            hits += 1
             continue
-        calls += 1
-        prompt_tokens += tokens_of(request.messages)
-        completion_tokens += request.max_tokens
+        for turn in range(len(history), prompt.n_turns):
+            # an unknown earlier answer is estimated at the token limit
+            request = build_request(prompt, config, [*history, *[""] * (turn - len(history))])
+            calls += 1
+            prompt_tokens += tokens_of(request.messages) + (turn - len(history)) * config.max_new_tokens
+            completion_tokens += request.max_tokens
     usage = Usage(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
     plan = CallPlan(
         stage=stage,
@@ -124,23 +146,56 @@ def _judge_plan(comparison: Comparison, sides: Sequence[tuple[str, dict[str, Gen
     exact, _ = comparison.pending(run, (outputs_b, outputs_c))
     placeholder = "x" * (comparison.settings.generation.max_new_tokens * CHARS_PER_TOKEN)
     unknown = [
-        PairTask(f"{p.id}|{first}|?", p, placeholder, placeholder, first)
+        PairTask.of(f"{p.id}|{first}|?", p, [placeholder] * p.n_turns, [placeholder] * p.n_turns, first)
         for p in _unknown(comparison.eval_set, outputs_b, outputs_c)
         for first in comparison.orders(p.id)
     ]
-    known_plan, guessed = judge.plan(exact), judge.plan(unknown)
-    total = _sum(known_plan, guessed)
+    return _asked(f"judge ({judge.name})", _sum(judge.plan(exact), judge.plan(unknown)), bool(unknown))
+
+
+def _asked(stage: str, total: JudgePlan, estimated: bool) -> CallPlan:
+    """A judge's or grader's plan as a stage of the run's."""
     return CallPlan(
-        stage=f"judge ({judge.name})",
+        stage=stage,
         calls=total.calls,
         cached=total.cached,
         prompt_tokens=total.prompt_tokens,
         completion_tokens=total.completion_tokens,
         cost_usd=total.cost_usd,
         batch_cost_usd=total.batch_cost_usd,
-        estimated=bool(unknown),
+        estimated=estimated,
         free=total.cost_usd == 0.0,
     )
+
+
+def plan_grade(model: str, settings: GradeSettings) -> list[CallPlan]:
+    """The calls `grade(model, settings)` would make now: the answers still to generate, then
+    every turn still to grade (exact where the answer is known, estimated where it is not)."""
+    from dataclasses import replace
+
+    from .grading import Grading, grade_tasks
+    from .judges import GradeTask
+    from .models._base import load_backend
+    from .store import GradeFolder
+
+    grading = Grading(settings)
+    cache: CallCache = CallCache() if settings.use_cache else NullCache()
+    backend = load_backend(model, replace(settings.backend, name=settings.model_name))
+    stage = f"outputs ({backend.name})"
+    known, outputs = _outputs_plan(grading.eval_set, grading.root, settings.generation, backend, cache, stage)
+    grader = grading.grader
+    folder = GradeFolder(grading.root.grade_dir(grading.eval_set.name, backend.name, grader.name))
+    done = {(g.prompt_id, g.turn, g.answer_hash) for g in folder.current_grades(grader.name, known)}
+    exact = grade_tasks(grading.eval_set.prompts, known, done)
+    placeholder = "x" * (settings.generation.max_new_tokens * CHARS_PER_TOKEN)
+    unknown = [
+        GradeTask(f"{p.id}#{turn}#?", p, (placeholder,) * turn, turn)
+        for p in grading.eval_set
+        if p.id not in known
+        for turn in range(1, p.n_turns + 1)
+    ]
+    graded = _asked(f"grader ({grader.name})", _sum(grader.plan(exact), grader.plan(unknown)), bool(unknown))
+    return [outputs, graded]
 
 
 def _unknown(
@@ -162,9 +217,9 @@ def _sum(a: JudgePlan, b: JudgePlan) -> JudgePlan:
     )
 
 
-def _read_file(backend: FileBackend, comparison: Comparison, config_hash: str) -> dict[str, Generation]:
+def _read_file(backend: FileBackend, eval_set: EvalSet, config_hash: str) -> dict[str, Generation]:
     """A `file:` model's outputs as `generate` would store them (read, not written)."""
-    backend.prepare(comparison.eval_set.prompts)
+    backend.prepare(eval_set.prompts)
     return {
         pid: Generation(
             prompt_id=pid,

@@ -140,6 +140,11 @@ class GenerationConfig(BaseModel):
     seed: int = 0
 
 
+def joined_answers(answers: list[str]) -> str:
+    """A conversation's answers as one text (a single answer is itself)."""
+    return "\n\n".join(answers)
+
+
 class Generation(Record):
     """A model's answer to one prompt: `output` answers the first (or only) user turn and
     `follow_up_outputs` the prompt's follow-ups, in order. `usage` and `latency_s` are summed over
@@ -171,6 +176,11 @@ class Generation(Record):
         if not self.follow_up_outputs:
             return self.output
         return json.dumps(self.answers, ensure_ascii=False)
+
+    @property
+    def text(self) -> str:
+        """Every turn's answer as one text: what output scans and style features read."""
+        return joined_answers(self.answers)
 
     @property
     def length(self) -> int:

@@ -89,7 +89,7 @@ def summarize_run(
     judgments = run.current_judgments(judge, sides=(outputs_b, outputs_c))
     human = judge == HUMAN
     flagged = {
-        side: set(scan_outputs({pid: g.output for pid, g in outputs.items()}).flagged)
+        side: set(scan_outputs({pid: g.text for pid, g in outputs.items()}).flagged)
         for side, outputs in (("baseline", outputs_b), ("candidate", outputs_c))
     }
     flagged_ids = flagged["baseline"] | flagged["candidate"]

@@ -160,11 +160,12 @@ class JudgeOptions:
 @runtime_checkable
 class Grader(Protocol):
     """Scores one reply at a time (`alpaca-bench grade`); the counterpart of `Judge` for
-    single-answer grading, with the same accounting."""
+    single-answer grading, with the same accounting. `score_range` is (lowest, highest) score."""
 
     name: str
     counts: CallCounts
     budget: CostBudget | None
+    score_range: tuple[float, float]
 
     def identity(self) -> dict[str, Any]: ...
 
@@ -172,6 +173,10 @@ class Grader(Protocol):
 
     def grade(self, tasks: Sequence[GradeTask]) -> AsyncIterator[GradeResult]:
         """Yield one result per task as each is graded (fewer if a spend cap stops the run)."""
+        ...
+
+    def plan(self, tasks: Sequence[GradeTask]) -> JudgePlan:
+        """The calls `grade(tasks)` would make now, after the call cache, without making them."""
         ...
 
     async def aclose(self) -> None: ...

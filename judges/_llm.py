@@ -34,7 +34,7 @@ from ._base import (
     JudgeResult,
     PairTask,
 )
-from ._templates import JudgeTemplate, LogprobsParser, load_template
+from ._templates import JudgeTemplate, LogprobsParser, ScoreParser, load_template
 
 logger = logging.getLogger(__name__)
 
@@ -216,6 +216,30 @@ class _Asking:
             raw["earlier_attempts"] = [c.text for c in attempts[:-1]]
         return raw, sum((c.usage for c in paid), Usage()), len(paid)
 
+    def plan(self, tasks: Sequence[Any]) -> JudgePlan:
+        """First asks only (a parse retry cannot be foreseen), each rendered exactly as `judge`
+        would send it and looked up in the call cache; priced at the sync and the batch price."""
+        from alpaca_bench.planning import tokens_of  # the one token estimate (planning imports judges)
+
+        calls = cached = prompt_tokens = completion_tokens = 0
+        for task in tasks:
+            request = self.request(task, 0)
+            if self.backend.cacheable and self.cached.cache.get(self.cached.key_for(request)) is not None:
+                cached += 1
+                continue
+            calls += 1
+            prompt_tokens += tokens_of(request.messages)
+            completion_tokens += request.max_tokens
+        usage = Usage(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
+        return JudgePlan(
+            calls=calls,
+            cached=cached,
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+            cost_usd=self._price(self.spec, self.options.price).cost(usage),
+            batch_cost_usd=self._price(self.spec, self.options.price, batch=True).cost(usage),
+        )
+
     async def aclose(self) -> None:
         await self.backend.aclose()
 
@@ -274,30 +298,6 @@ class LLMJudge(_Asking):
             calls=calls,
         )
 
-    def plan(self, tasks: Sequence[PairTask]) -> JudgePlan:
-        """First asks only (a parse retry cannot be foreseen), each rendered exactly as `judge`
-        would send it and looked up in the call cache; priced at the sync and the batch price."""
-        from alpaca_bench.planning import tokens_of  # the one token estimate (planning imports judges)
-
-        calls = cached = prompt_tokens = completion_tokens = 0
-        for task in tasks:
-            request = self.request(task, 0)
-            if self.backend.cacheable and self.cached.cache.get(self.cached.key_for(request)) is not None:
-                cached += 1
-                continue
-            calls += 1
-            prompt_tokens += tokens_of(request.messages)
-            completion_tokens += request.max_tokens
-        usage = Usage(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
-        return JudgePlan(
-            calls=calls,
-            cached=cached,
-            prompt_tokens=prompt_tokens,
-            completion_tokens=completion_tokens,
-            cost_usd=self._price(self.spec, self.options.price).cost(usage),
-            batch_cost_usd=self._price(self.spec, self.options.price, batch=True).cost(usage),
-        )
-
 
 class LLMGrader(_Asking):
     """A single-answer grader: a score for one reply, in the context of the turns before it."""
@@ -307,11 +307,12 @@ class LLMGrader(_Asking):
 
     def __init__(self, spec: str, options: JudgeOptions, cache: CallCache | None = None):
         super().__init__(spec, options, cache)
-        if self.template.kind != "grade":
+        if not isinstance(self.template.parser, ScoreParser):
             raise InputError(
                 f"judge template {self.template.name!r} compares two answers: grade needs a grade template "
                 f"such as {DEFAULT_GRADE_TEMPLATE}"
             )
+        self.score_range = (self.template.parser.min, self.template.parser.max)
 
     def check(self, eval_set: EvalSet) -> None:
         return None  # a grade template shows a reference where a prompt has one

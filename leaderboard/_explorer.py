@@ -267,7 +267,7 @@ def _scanned(index: ResultsIndex, outputs: dict[str, Generation]) -> dict[str, l
     outputs between its comparisons, so a baseline is not rescanned for every candidate."""
 
     def scan(_key: int) -> dict[str, list[str]]:
-        report = scan_outputs({pid: g.output for pid, g in outputs.items()})
+        report = scan_outputs({pid: g.text for pid, g in outputs.items()})
         return {pid: [f"{f.reason} ({f.detail})" for f in flags] for pid, flags in report.flags.items()}
 
     found: dict[str, list[str]] = index.memo(("scan", id(outputs)), scan)

@@ -253,7 +253,7 @@ class ResultsIndex:
         rows = [_leaderboard_row(c, controlled.get(c.key), ratings.get(c.candidate)) for c in chosen]
         if rows:
             rows.append(_baseline_row(baseline, chosen, ratings.get(baseline)))
-        _rank_by_intervals(rows)
+        rank_by_intervals(rows)
         rows.sort(
             key=lambda r: (r["win_rate"] is None, -(r["win_rate"] or 0.0), not r["is_baseline"], r["model"])
         )
@@ -383,14 +383,17 @@ def _baseline_row(baseline: str, chosen: Sequence[LoadedComparison], rating: Row
     }
 
 
-def _rank_by_intervals(rows: list[Row]) -> None:
-    """rank = 1 + the number of rows whose interval lies wholly above this row's (a row without
-    an interval counts as its point estimate; a row without a win rate has no rank)."""
-    scored = [r for r in rows if r["win_rate"] is not None]
+def rank_by_intervals(
+    rows: list[Row], value: str = "win_rate", low: str = "ci_low", high: str = "ci_high"
+) -> None:
+    """rank = 1 + the number of rows whose interval (`low`, `high`) lies wholly above this row's
+    (a row without an interval counts as its point estimate `value`; one without it has no
+    rank). The one ranking rule of every leaderboard table (win rates, mean scores)."""
+    scored = [r for r in rows if r[value] is not None]
     bounds = [
         (
-            r["win_rate"] if r["ci_low"] is None else r["ci_low"],
-            r["win_rate"] if r["ci_high"] is None else r["ci_high"],
+            r[value] if r[low] is None else r[low],
+            r[value] if r[high] is None else r[high],
         )
         for r in scored
     ]

@@ -24,6 +24,8 @@ from alpaca_bench.errors import AlpacaBenchError
 from alpaca_bench.records import GradeSummary, MeanScore
 from alpaca_bench.store import GRADES, GradeFolder, ResultsRoot
 
+from ._index import rank_by_intervals
+
 logger = logging.getLogger(__name__)
 
 NO_GRADES = "No single-answer grades in this results folder yet."
@@ -92,7 +94,7 @@ def _table(eval_set: str, summaries: list[GradeSummary]) -> ScoreTable:
     for row in rows:
         counts[row["judge"]] += 1
     for judge in counts:
-        _rank([r for r in rows if r["judge"] == judge])
+        rank_by_intervals([r for r in rows if r["judge"] == judge], "mean", "low", "high")
     rows.sort(
         key=lambda r: (-counts[r["judge"]], r["judge"], r["mean"] is None, -(r["mean"] or 0.0), r["model"])
     )
@@ -125,18 +127,6 @@ def _row(s: GradeSummary) -> Row:
         "cost_usd": s.cost_usd,
         "warning_text": " · ".join(s.warnings),
     }
-
-
-def _rank(rows: list[Row]) -> None:
-    """rank = 1 + the rows whose interval lies wholly above this one's (a row without an
-    interval counts as its mean; one without a mean has no rank)."""
-    scored = [r for r in rows if r["mean"] is not None]
-    bounds = [
-        (r["mean"] if r["low"] is None else r["low"], r["mean"] if r["high"] is None else r["high"])
-        for r in scored
-    ]
-    for row, (_, high) in zip(scored, bounds, strict=True):
-        row["rank"] = 1 + sum(1 for low, _ in bounds if low > high)
 
 
 def flat_row(row: Row) -> Row:

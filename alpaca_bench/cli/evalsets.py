@@ -61,6 +61,7 @@ def show(args: argparse.Namespace) -> int:
                 "size": len(eval_set),
                 "source": eval_set.source,
                 "has_references": eval_set.has_references,
+                "turns": max(p.n_turns for p in eval_set),
                 "categories": dict(categories.most_common()),
                 "example": example.model_dump(),
             }
@@ -68,7 +69,17 @@ def show(args: argparse.Namespace) -> int:
         return 0
     console = stdout()
     console.print(f"[bold]{eval_set.name}[/bold]: {len(eval_set)} prompts from {eval_set.source}")
-    console.print(f"references: {'yes' if eval_set.has_references else 'no'}; {len(categories)} categories")
+    with_reference = sum(1 for p in eval_set if p.reference)
+    references = (
+        "yes"
+        if eval_set.has_references
+        else f"{with_reference} of {len(eval_set)}"
+        if with_reference
+        else "no"
+    )
+    turns = max(p.n_turns for p in eval_set)
+    shape = f"; up to {turns} turns per prompt" if turns > 1 else ""
+    console.print(f"references: {references}; {len(categories)} categories{shape}")
     table = Table("category", "prompts")
     for name, count in categories.most_common(15):
         table.add_row(name, str(count))
@@ -81,4 +92,6 @@ def show(args: argparse.Namespace) -> int:
         console.print("input:", example.input, markup=False)
     if example.reference:
         console.print("reference:", example.reference, markup=False)
+    for number, follow_up in enumerate(example.follow_ups, start=2):
+        console.print(f"turn {number}:", follow_up.message, markup=False)
     return 0

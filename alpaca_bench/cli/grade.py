@@ -11,11 +11,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..models._base import BackendOptions
-from .compare import JUDGE_BACKEND_FLAGS, JUDGE_FLAGS
+from ..models._openai_batch import BatchOptions
+from .compare import BATCH_FLAGS, JUDGE_BACKEND_FLAGS, JUDGE_FLAGS, batch_options
 from .flags import Flag, FlagTable
 from .options import (
     BACKEND_FLAGS,
     SPEC_HELP,
+    add_dry_run_option,
     add_eval_set_option,
     add_generation_options,
     add_output_options,
@@ -27,6 +29,7 @@ from .options import (
     seed,
     stdout,
 )
+from .report import plan_json, print_plan
 
 if TYPE_CHECKING:
     from ..records import GradeSummary, MeanScore
@@ -64,7 +67,7 @@ def register(subparsers: Any) -> None:
         epilog=examples(
             "alpaca-bench grade hf:./my-model --judge openai:gpt-4o",
             "alpaca-bench grade model_answer/my-model.jsonl --judge openai:gpt-4o --json",
-            "alpaca-bench grade openai:my-model@http://localhost:8000/v1 --judge openai:gpt-4o --limit 10",
+            "alpaca-bench grade openai:my-model@http://localhost:8000/v1 --judge openai:gpt-4o --dry-run",
         ),
         help="score each answer 1-10 with an LLM grader (MT-Bench's single-answer grading)",
         description="Generate what is missing, then have an LLM grader score every answer on its own, "
@@ -79,10 +82,19 @@ def register(subparsers: Any) -> None:
     GRADE_FLAGS.add(group, GradeSettings())
     GRADE_TEMPLATE_FLAGS.add(group, JudgeOptions(template=DEFAULT_GRADE_TEMPLATE))
     JUDGE_FLAGS.add(group, JudgeOptions(), _JUDGE_FIELDS)
+    batch = parser.add_argument_group("batch grading (openai: graders)")
+    batch.add_argument(
+        "--batch",
+        action="store_true",
+        help="send the grader's calls through the OpenAI Batch API (half price, answers within 24 h); "
+        "batch ids are kept in the grades folder, so a killed or --batch-no-wait run resumes by polling",
+    )
+    BATCH_FLAGS.add(batch, BatchOptions())
     JUDGE_BACKEND_FLAGS.add(parser.add_argument_group("grader model"), None)
     add_generation_options(parser)
     add_service_options(parser)
     add_output_options(parser)
+    add_dry_run_option(parser)
     parser.set_defaults(handler=handle)
 
 
@@ -94,7 +106,7 @@ def settings_from(args: argparse.Namespace) -> GradeSettings:
     models = BACKEND_FLAGS.given(args)
     models.pop("allow_missing", None)
     grader_backend = BackendOptions(**{**models, **JUDGE_BACKEND_FLAGS.given(args)})
-    options = JudgeOptions(**JUDGE_FLAGS.given(args), backend=grader_backend)
+    options = JudgeOptions(**JUDGE_FLAGS.given(args), backend=grader_backend, batch=batch_options(args))
     return GradeSettings(
         **GRADE_FLAGS.given(args),
         eval_set=load_eval_set(args.eval_set, parse_field_map(args.field_map)),
@@ -112,6 +124,15 @@ def settings_from(args: argparse.Namespace) -> GradeSettings:
 def handle(args: argparse.Namespace) -> int:
     from ..grading import grade
 
+    if args.dry_run:
+        from ..planning import plan_grade
+
+        plans = plan_grade(args.model, settings_from(args))
+        if args.json:
+            print_json(plan_json(plans))
+        else:
+            print_plan(stdout(), plans, "grade")
+        return 0
     outcome = grade(args.model, settings_from(args))
     if args.json:
         print_json({**outcome.summary.model_dump(mode="json"), "folder": str(outcome.folder)})

@@ -16,7 +16,7 @@ from ..errors import AlpacaBenchError, InputError
 from ..evalsets import EvalSet, load_eval_set, parse_field_map
 from ..models._base import BackendOptions
 from ..models._file import FileBackend
-from ..records import Prompt
+from ..records import Prompt, joined_answers
 from ..scan import SET_RULES, TEXT_RULES, ScanReport, scan_outputs
 from ..store import RunFolder, RunManifest
 from .options import examples, print_json, stdout
@@ -108,7 +108,8 @@ def scan_path(args: argparse.Namespace) -> list[tuple[str, ScanReport]]:
             else f"no row matches a prompt of eval set {eval_set.name!r}; is --eval-set right?",
             args.outputs,
         )
-    return [(backend.name, scan_outputs(backend.outputs, prompt_texts(eval_set.prompts)))]
+    answers = {pid: joined_answers(turns) for pid, turns in backend.answers.items()}  # every turn
+    return [(backend.name, scan_outputs(answers, prompt_texts(eval_set.prompts)))]
 
 
 def scan_run(run: RunFolder) -> list[tuple[str, ScanReport]]:
@@ -116,7 +117,7 @@ def scan_run(run: RunFolder) -> list[tuple[str, ScanReport]]:
     the run covers are those either side has an output for."""
     manifest = run.manifest()
     sides = [
-        (side.name, {pid: g.output for pid, g in run.outputs(side).items()})
+        (side.name, {pid: g.text for pid, g in run.outputs(side).items()})
         for side in (manifest.baseline, manifest.candidate)
     ]
     eval_set = _eval_set_of(manifest)

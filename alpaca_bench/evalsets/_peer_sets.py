@@ -9,6 +9,7 @@ exactly those categories.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from ..errors import InputError
@@ -27,8 +28,10 @@ ARENA_HARD = {
 }
 
 
-def _remote(relative_path: str) -> RemoteFile:
-    return next(remote for remote in DATA_FILES if remote.relative_path == relative_path)
+def _remote(relative_path: str, eval_set: str) -> RemoteFile:
+    """The data file at `relative_path`, named after the eval set that needs it (for messages)."""
+    remote = next(remote for remote in DATA_FILES if remote.relative_path == relative_path)
+    return replace(remote, name=eval_set)
 
 
 def _references(path: Path) -> dict[str, list[str]]:
@@ -45,8 +48,8 @@ def _references(path: Path) -> dict[str, list[str]]:
 
 
 def load_mt_bench() -> EvalSet:
-    path = locate(_remote(MT_BENCH_QUESTIONS))
-    references = _references(locate(_remote(MT_BENCH_REFERENCES)))
+    path = locate(_remote(MT_BENCH_QUESTIONS, "mt-bench"))
+    references = _references(locate(_remote(MT_BENCH_REFERENCES, "mt-bench")))
     prompts = []
     for number, row in enumerate(read_json_rows(path), start=1):
         turns = row.get("turns")
@@ -70,7 +73,7 @@ def load_mt_bench() -> EvalSet:
 
 
 def _arena_loader(name: str, relative_path: str) -> EvalSet:
-    path = locate(_remote(relative_path))
+    path = locate(_remote(relative_path, name))
     prompts = []
     for number, row in enumerate(read_json_rows(path), start=1):
         if not isinstance(row.get("prompt"), str) or not row.get("uid"):

@@ -17,7 +17,7 @@ from alpaca_bench.leaderboard import (
     read_records,
     results_fingerprint,
 )
-from alpaca_bench.leaderboard._index import SMALL_N_MDE, _rank_by_intervals
+from alpaca_bench.leaderboard._index import SMALL_N_MDE, rank_by_intervals
 from alpaca_bench.records import ComparisonSummary, JudgeIdentity, Judgment
 from alpaca_bench.stats import (
     bradley_terry_from_judgments,
@@ -227,7 +227,7 @@ def test_rank_is_one_plus_the_models_wholly_above():
         {"model": "point", "win_rate": 0.1, "ci_low": None, "ci_high": None},
         {"model": "unscored", "win_rate": None, "ci_low": None, "ci_high": None},
     ]
-    _rank_by_intervals(rows)
+    rank_by_intervals(rows)
     ranks = {r["model"]: r.get("rank") for r in rows}
     # top and near overlap (both 1); base lies below both (3); low's interval reaches 0.55, so
     # only top and near (from 0.8 and 0.6) lie wholly above it (3, shared with base); point is

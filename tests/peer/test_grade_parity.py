@@ -128,3 +128,38 @@ def test_score_parser_reads_the_last_rating_in_range_only():
     assert template.score("Rating: [[0]]") is None and template.score("Rating: [[11]]") is None
     assert template.score("rating: [[ 7.5 ]]") == 7.5
     assert template.score("a 9 out of 10") is None
+
+
+def test_grade_dry_run_counts_every_turn_and_the_run_then_makes_those_calls(tmp_path, cli):
+    with ScriptedOpenAIServer(lambda body: "Fine.\nRating: [[6]]") as server:
+        judge = f"openai:g@{server.base_url}"
+        args = ["grade", "mock:m", "--judge", judge, "--output-dir", tmp_path, "--json", "--no-progress",
+                "--limit", "10", "--judge-price", "1,2"]  # fmt: skip
+        planned = json.loads(cli(*args, "--dry-run").out)
+        outputs, grader = planned["stages"]
+        assert outputs["calls"] == 20 and outputs["free"]  # 10 prompts, two turns, a local mock
+        assert grader["calls"] == 20 and grader["estimated"] and grader["cost_usd"] > 0
+        assert server.bodies == [] and not list(tmp_path.glob("**/grades.jsonl"))
+        ran = json.loads(cli(*args).out)
+        assert ran["calls"]["answers"] == 20 and ran["overall"]["mean"] == 6.0
+        again = json.loads(cli(*args, "--dry-run").out)
+        assert [stage["calls"] for stage in again["stages"]] == [0, 0]
+
+
+def test_grade_through_the_batch_api_records_its_batches_in_the_grades_folder(tmp_path, cli, monkeypatch):
+    from alpaca_bench.testing import BatchOpenAIServer
+
+    server = BatchOpenAIServer(lambda body: "Rating: [[4]]", polls_to_complete=1)
+    server.start()
+    try:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+        result = cli("grade", "mock:m", "--judge", "openai:gpt-4o-mini", "--batch", "--batch-poll", "0.05",
+                     "--limit", "5", "--output-dir", tmp_path, "--json", "--no-progress")  # fmt: skip
+    finally:
+        server.stop()
+    assert result.code == 0, result.err
+    summary = json.loads(result.out)
+    assert summary["overall"]["mean"] == 4.0 and summary["overall"]["n"] == 10
+    assert sum(server.answered.values()) == 10
+    assert list(tmp_path.glob("mt-bench/grades/*/*/batches.jsonl"))

@@ -182,3 +182,40 @@ def test_fastchat_reference_answer_file_loads_as_a_two_turn_model(data_dir, tmp_
     # the same file without --allow-missing is one clear error naming it
     with pytest.raises(Exception, match="50 of 80 prompts have no output"):
         load_backend(f"file:{path}").prepare(eval_set.prompts)
+
+
+def test_dry_run_counts_every_turn_and_the_conversations_to_judge(tmp_path, cli):
+    seen: list[str] = []
+    with ScriptedOpenAIServer(_conversation_judge(seen)) as server:
+        args = ["mock:a", "mock:b", "--eval-set", "mt-bench", "--judge", f"openai:j@{server.base_url}",
+                "--judge-template", "pairwise-conversation", "--output-dir", tmp_path / "r", "--json",
+                "--no-progress"]  # fmt: skip
+        planned = cli("compare", *args, "--dry-run")
+        assert planned.code == 0, planned.err
+        assert server.bodies == [] and not (tmp_path / "r").exists()
+        baseline, candidate, judge = json.loads(planned.out)["stages"]
+        assert baseline["calls"] == candidate["calls"] == 160  # two turns of 80 prompts each
+        assert judge["calls"] == 80 and judge["estimated"]  # one order per conversation
+        ran = cli("compare", *args)
+        assert ran.code == 0, ran.err
+        assert json.loads(ran.out)["calls"]["answers"] == 80
+        again = json.loads(cli("compare", *args, "--dry-run").out)
+        assert [stage["calls"] for stage in again["stages"]] == [0, 0, 0]
+
+
+def test_the_alpaca_prompt_format_is_refused_for_a_multi_turn_set_before_any_call(tmp_path, cli):
+    result = cli(
+        "generate", "mock:a", "--eval-set", "mt-bench", "--template", "alpaca", "--output-dir", tmp_path
+    )
+    assert result.code == 2 and len(result.err.strip().splitlines()) == 1
+    assert "--template alpaca" in result.err and "multi-turn" in result.err
+    assert not list(tmp_path.glob("**/generations.jsonl"))
+
+
+def test_evalsets_show_describes_the_turns(cli):
+    shown = cli("evalsets", "show", "mt-bench", "--json")
+    payload = json.loads(shown.out)
+    assert payload["size"] == 80 and payload["turns"] == 2 and not payload["has_references"]
+    assert len(payload["example"]["follow_ups"]) == 1
+    text = cli("evalsets", "show", "mt-bench").out
+    assert "30 of 80" in text and "up to 2 turns" in text and "turn 2:" in text

@@ -154,3 +154,40 @@ def test_gemma3_base_gguf_converts_and_generates(data_dir, gemma_gguf, tmp_path,
     assert all(t.strip() for t in outputs(report))
     source = json.loads((converted(gemma_gguf) / SOURCE_FILE).read_text())
     assert source["architecture"] == "gemma3"
+
+
+def test_mt_bench_second_turn_is_generated_after_the_models_own_first_answer(smollm2_gguf, tmp_path, cli):
+    """Real weights, real chat template: each second turn is generated from a prompt that holds
+    the first user message, the model's own first answer and the follow-up, in that order."""
+    from alpaca_bench.evalsets import load_eval_set
+    from alpaca_bench.generation import build_request
+    from alpaca_bench.models._hf import render_prompt
+    from alpaca_bench.records import GenerationConfig
+
+    report = generate(
+        cli, f"hf:{smollm2_gguf}", tmp_path / "results", "--eval-set", "mt-bench", limit=3, tokens=12
+    )
+    assert (report["outputs"], report["model_calls"]) == (3, 6)  # two turns each
+    rows = [json.loads(line) for line in Path(report["path"]).read_text(encoding="utf-8").splitlines()]
+    eval_set = load_eval_set("mt-bench")
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(converted(smollm2_gguf))
+    assert tokenizer.chat_template
+    for row in rows:
+        assert (
+            row["output"].strip()
+            and len(row["follow_up_outputs"]) == 1
+            and row["follow_up_outputs"][0].strip()
+        )
+        prompt = eval_set.get(row["prompt_id"])
+        request = build_request(prompt, GenerationConfig(max_new_tokens=12), [row["output"]])
+        text = render_prompt(request, tokenizer, "auto")
+        first, answer, second = (
+            text.index(s) for s in (prompt.instruction, row["output"], prompt.follow_ups[0].message)
+        )
+        assert first < answer < second
+    again = generate(
+        cli, f"hf:{smollm2_gguf}", tmp_path / "results", "--eval-set", "mt-bench", limit=3, tokens=12
+    )
+    assert (again["model_calls"], again["reused"]) == (0, 3)
