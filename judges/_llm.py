@@ -101,15 +101,6 @@ class _Asking:
             "parse_retries": self.options.parse_retries,
         }
 
-    def _check_conversations(self, eval_set: EvalSet) -> None:
-        multi = next((p for p in eval_set if p.follow_ups), None)
-        if multi is not None and not self.template.conversational:
-            raise InputError(
-                f"eval set {eval_set.name!r} has multi-turn prompts (first: {multi.id}), and judge template "
-                f"{self.template.name!r} shows one answer; use pairwise-conversation (whole conversations) "
-                "or pairwise-last-turn (the last reply)"
-            )
-
     def _request(self, key: str, values: dict[str, Any], attempt: int) -> ChatRequest:
         parser = self.template.parser
         logprobs = LOGPROBS_TOP_K if parser.type == "logprobs" else None
@@ -255,7 +246,13 @@ class LLMJudge(_Asking):
             )
 
     def check(self, eval_set: EvalSet) -> None:
-        self._check_conversations(eval_set)
+        multi = next((p for p in eval_set if p.follow_ups), None)
+        if multi is not None and not self.template.conversational:
+            raise InputError(
+                f"eval set {eval_set.name!r} has multi-turn prompts (first: {multi.id}), and judge template "
+                f"{self.template.name!r} shows one answer; use pairwise-conversation (whole conversations) "
+                "or pairwise-last-turn (the last reply)"
+            )
         if self.template.needs_reference:
             from ._reference import require_references
 

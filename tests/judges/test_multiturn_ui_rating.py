@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_multiturn_ui_fixtures import (
+from multiturn_fixtures import (
     ANSWERS,
     BASELINE,
     CANDIDATE,

@@ -9,8 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
-from test_multiturn_ui_fixtures import (
+from multiturn_fixtures import (
     ANSWERS,
     BASELINE,
     CANDIDATE,
@@ -22,6 +21,7 @@ from test_multiturn_ui_fixtures import (
     TURN_TWO_PAYLOAD,
     build_results,
 )
+from streamlit.testing.v1 import AppTest
 
 from alpaca_bench.leaderboard import ResultsIndex, app_path, explorer_rows, export_site, filter_rows
 

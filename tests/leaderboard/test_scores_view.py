@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 from lb_browser import readable
+from multiturn_fixtures import build_results
 from streamlit.testing.v1 import AppTest
-from test_multiturn_ui_fixtures import build_results
 
 from alpaca_bench.leaderboard import NO_GRADES, app_path, export_site, load_scores
 from alpaca_bench.leaderboard import _html as html

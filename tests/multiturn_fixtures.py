@@ -87,7 +87,7 @@ CONFIG = {BASELINE: "cfg-zebra", CANDIDATE: "cfg-okapi"}
 
 
 def eval_set() -> EvalSet:
-    return EvalSet(EVAL, list(PROMPTS), source="test_multiturn_ui_fixtures")
+    return EvalSet(EVAL, list(PROMPTS), source="multiturn_fixtures")
 
 
 @contextmanager
