@@ -64,22 +64,15 @@ def grade_tasks(
 def _mean_score(
     per_prompt: dict[str, list[float]], unscored: int, n_boot: int, level: float, seed: int
 ) -> MeanScore:
-    """The mean of every scored grade, with a percentile interval from resampling prompts (a
-    prompt's grades, all its turns, are drawn together)."""
-    ids = sorted(pid for pid, scores in per_prompt.items() if scores)
-    if not ids:
+    """The mean of every scored grade, with its interval over prompts (a prompt's grades, all its
+    turns, are drawn together)."""
+    from .stats import cluster_mean
+
+    clusters = [per_prompt[pid] for pid in sorted(per_prompt) if per_prompt[pid]]
+    if not clusters:
         return MeanScore(mean=None, n=0, unscored=unscored)
-    sums = np.array([sum(per_prompt[pid]) for pid in ids])
-    counts = np.array([len(per_prompt[pid]) for pid in ids], dtype=float)
-    mean = float(sums.sum() / counts.sum())
-    low = high = mean
-    if n_boot > 0 and len(ids) > 1:
-        rng = np.random.default_rng(seed)
-        draws = rng.integers(0, len(ids), size=(n_boot, len(ids)))
-        boot = sums[draws].sum(axis=1) / counts[draws].sum(axis=1)
-        tail = (1.0 - level) / 2.0
-        low, high = (float(v) for v in np.quantile(boot, [tail, 1.0 - tail]))
-    return MeanScore(mean=mean, low=low, high=high, n=int(counts.sum()), unscored=unscored)
+    mean, low, high = cluster_mean(clusters, np.random.default_rng(seed), n_boot, level)
+    return MeanScore(mean=mean, low=low, high=high, n=sum(map(len, clusters)), unscored=unscored)
 
 
 def summarize_grades(

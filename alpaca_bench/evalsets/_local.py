@@ -14,11 +14,11 @@ from typing import Any
 
 from ..errors import InputError
 from ..files import read_json_rows, read_text_strict
-from ..records import Prompt
+from ..records import FollowUp, Prompt
 from ._base import EvalSet
 
 FIELD_CANDIDATES: dict[str, tuple[str, ...]] = {
-    "id": ("id", "prompt_id", "uid"),
+    "id": ("id", "prompt_id", "uid", "question_id"),
     "instruction": ("instruction", "prompt", "question"),
     "input": ("input", "context"),
     "reference": ("reference", "output", "target", "answer", "response"),
@@ -102,11 +102,11 @@ def _resolve_columns(first: Mapping[str, Any], source: str, field_map: Mapping[s
         found = next((c for c in candidates if c in first), None)
         if found is not None:
             columns[ours] = found
-    if "instruction" not in columns and "instances" not in first:
+    if "instruction" not in columns and "instances" not in first and "turns" not in first:
         raise InputError(
             "no instruction column (looked for "
             + ", ".join(FIELD_CANDIDATES["instruction"])
-            + "; use --field-map instruction=COLUMN)",
+            + ", or turns for a multi-turn file; use --field-map instruction=COLUMN)",
             source,
         )
     return columns
@@ -125,6 +125,9 @@ def _row_to_prompt(
     instruction = text("instruction")
     input_text = text("input") or ""
     reference = text("reference")
+    follow_ups: list[FollowUp] = []
+    if instruction is None and "turns" in row:  # a multi-turn file, MT-Bench's question format
+        instruction, reference, follow_ups = _turns(row, source, index)
     instances = row.get("instances")
     if isinstance(instances, list) and instances and isinstance(instances[0], dict):
         input_text = str(instances[0].get("input") or input_text)
@@ -137,7 +140,21 @@ def _row_to_prompt(
         input=input_text,
         reference=reference,
         category=text("category"),
+        follow_ups=follow_ups,
     )
+
+
+def _turns(row: Mapping[str, Any], source: str, index: int) -> tuple[str, str | None, list[FollowUp]]:
+    """(first user turn, its reference, the later turns) of a row with `turns`, and a `reference`
+    list (one per turn) if the row has one."""
+    turns = row["turns"]
+    if not isinstance(turns, list) or not turns or not all(isinstance(t, str) and t.strip() for t in turns):
+        raise InputError(f"row {index + 1}: turns must be a non-empty list of texts", source)
+    given = row.get("reference")
+    references = [str(r) if r else None for r in given] if isinstance(given, list) else [None]
+    references += [None] * (len(turns) - len(references))
+    later = [FollowUp(message=t, reference=r) for t, r in zip(turns[1:], references[1:], strict=False)]
+    return turns[0], references[0], later
 
 
 def load_local(path: Path, field_map: Mapping[str, str] | None = None) -> EvalSet:

@@ -4,7 +4,9 @@ Arena-Hard-Auto prompt sets (v0.1: 500, v2.0: 750), as built-in eval sets.
 Prompt ids are the sets' own (`question_id`, `uid`), so FastChat and Arena-Hard answer files
 line up as `file:` models by id with no conversion. MT-Bench's references are attached turn by
 turn, to the prompts that have them only, which is what makes grading reference-guided for
-exactly those categories.
+exactly those categories. (Some questions also carry an inline `reference` list; FastChat's
+judging reads the GPT-4 reference file, and so does this set. A user's own question file in this
+format loads through `_local`, which reads `turns` and such a `reference` list.)
 """
 
 from __future__ import annotations

@@ -25,7 +25,14 @@ from ._arena import (
     battles_from_judgments,
     style_features,
 )
-from ._bootstrap import CIMethod, bca_interval, bootstrap_ci, bootstrap_means, percentile_interval
+from ._bootstrap import (
+    CIMethod,
+    bca_interval,
+    bootstrap_ci,
+    bootstrap_means,
+    cluster_mean,
+    percentile_interval,
+)
 from ._bradley_terry import BradleyTerryResult, bradley_terry, bradley_terry_from_judgments
 from ._length_control import (
     LengthComparison,
@@ -91,6 +98,7 @@ __all__ = [
     "bootstrap_means",
     "bradley_terry",
     "bradley_terry_from_judgments",
+    "cluster_mean",
     "cohen_kappa",
     "comparisons_from_judgments",
     "confidence_sequence",

@@ -10,6 +10,7 @@ drawn as chunks of index matrices, bounded in memory.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
@@ -40,6 +41,33 @@ def bootstrap_means(values: ArrayLike, rng: np.random.Generator, n_boot: int = 1
         index = rng.integers(0, n, size=(stop - start, n), dtype=np.int32)
         means[start:stop] = np.take(data, index).sum(axis=1) / n
     return means
+
+
+def cluster_mean(
+    clusters: Sequence[Sequence[float]], rng: np.random.Generator, n_boot: int = 10_000, level: float = 0.95
+) -> tuple[float, float, float]:
+    """The mean of every value, and a percentile interval from resampling whole clusters.
+
+    A cluster is a prompt's values (a grade per turn, say): they are drawn together, so values
+    that share a prompt never count as independent evidence. Each resample's mean is the ratio of
+    the drawn clusters' sums to their sizes. One cluster (or `n_boot` 0) gives a point interval."""
+    _check_level(level)
+    kept = [c for c in clusters if len(c)]
+    if not kept:
+        raise ValueError("cluster_mean needs at least one value")
+    sums = np.array([float(sum(c)) for c in kept])
+    sizes = np.array([len(c) for c in kept], dtype=np.float64)
+    mean = float(sums.sum() / sizes.sum())
+    if n_boot < 1 or len(kept) < 2:
+        return mean, mean, mean
+    rows = max(1, _CHUNK_CELLS // len(kept))
+    boot = np.empty(n_boot, dtype=np.float64)
+    for start in range(0, n_boot, rows):
+        stop = min(n_boot, start + rows)
+        index = rng.integers(0, len(kept), size=(stop - start, len(kept)), dtype=np.int32)
+        boot[start:stop] = sums[index].sum(axis=1) / sizes[index].sum(axis=1)
+    low, high = percentile_interval(boot, level)
+    return mean, low, high
 
 
 def percentile_interval(boot: ArrayLike, level: float = 0.95) -> tuple[float, float]:

@@ -219,3 +219,33 @@ def test_evalsets_show_describes_the_turns(cli):
     assert len(payload["example"]["follow_ups"]) == 1
     text = cli("evalsets", "show", "mt-bench").out
     assert "30 of 80" in text and "up to 2 turns" in text and "turn 2:" in text
+
+
+def test_a_users_own_mt_bench_style_question_file_is_a_multi_turn_eval_set(tmp_path):
+    questions = tmp_path / "my_questions.jsonl"
+    rows = [
+        {
+            "question_id": 1,
+            "category": "math",
+            "turns": ["What is 2+2?", "And times 3?"],
+            "reference": ["4", "12"],
+        },
+        {"question_id": 2, "category": "writing", "turns": ["Write a limerick.", "Make it sadder."]},
+    ]
+    questions.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    eval_set = load_eval_set(str(questions))
+    first, second = eval_set.prompts
+    assert (first.id, first.instruction, first.reference, first.category) == (
+        "1",
+        "What is 2+2?",
+        "4",
+        "math",
+    )
+    assert [(f.message, f.reference) for f in first.follow_ups] == [("And times 3?", "12")]
+    assert second.reference is None and second.follow_ups[0].reference is None
+    run = generate("mock:e?echo=1", eval_set, output_dir=tmp_path / "r", show_progress=False)
+    assert [len(g.answers) for g in run.generations] == [2, 2]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"question_id": 3, "turns": []}) + "\n")
+    with pytest.raises(Exception, match="row 1: turns must be a non-empty list"):
+        load_eval_set(str(bad))
