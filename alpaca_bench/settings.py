@@ -92,6 +92,12 @@ class GradeSettings:
     use_cache: bool = True
     show_progress: bool = True
 
+    def __post_init__(self) -> None:
+        if not 0.0 < self.level < 1.0:
+            raise InputError(f"--level must be between 0 and 1, got {self.level}")
+        if self.n_boot < 0:
+            raise InputError(f"--n-boot must be at least 0, got {self.n_boot}")
+
 
 @dataclass(frozen=True)
 class ArenaSettings:

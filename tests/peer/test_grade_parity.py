@@ -120,6 +120,14 @@ def test_a_pairwise_template_is_refused_by_grade_and_a_grade_template_by_compare
     assert compared.code == 2 and "alpaca-bench grade" in compared.err
 
 
+def test_a_bad_level_is_refused_before_any_call(tmp_path, cli):
+    with ScriptedOpenAIServer(lambda body: "Rating: [[5]]") as server:
+        result = cli("grade", "mock:m", "--judge", f"openai:g@{server.base_url}", "--level", "95",
+                     "--output-dir", tmp_path)  # fmt: skip
+        assert server.bodies == []
+    assert result.code == 2 and "--level" in result.err and len(result.err.strip().splitlines()) == 1
+
+
 def test_score_parser_reads_the_last_rating_in_range_only():
     from alpaca_bench.judges import load_template
 
