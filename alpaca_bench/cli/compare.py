@@ -206,6 +206,14 @@ def stop_rule(args: argparse.Namespace) -> StopRule | None:
     return StopRule(width=width)
 
 
+def judge_backend_options(args: argparse.Namespace) -> BackendOptions:
+    """The judge's (or grader's) own model settings: the models' transport and placement unless
+    a --judge-* flag says otherwise; which files a model may lack is the models' own."""
+    models = BACKEND_FLAGS.given(args)
+    models.pop("allow_missing", None)
+    return BackendOptions(**{**models, **JUDGE_BACKEND_FLAGS.given(args)})
+
+
 def add_name_options(parser: argparse.ArgumentParser) -> None:
     from ..settings import CompareSettings
 
@@ -263,12 +271,9 @@ def settings_from(args: argparse.Namespace) -> CompareSettings:
     from ..judges import JudgeOptions
     from ..settings import CompareSettings
 
-    models = BACKEND_FLAGS.given(args)
-    # the judge's model shares the models' transport and placement unless a --judge-* flag says
-    # otherwise; which files a model may lack and what it is called are the models' own
-    models.pop("allow_missing", None)
-    judge_backend = BackendOptions(**{**models, **JUDGE_BACKEND_FLAGS.given(args)})
-    judge_options = JudgeOptions(**JUDGE_FLAGS.given(args), backend=judge_backend, batch=batch_options(args))
+    judge_options = JudgeOptions(
+        **JUDGE_FLAGS.given(args), backend=judge_backend_options(args), batch=batch_options(args)
+    )
     settings = CompareSettings(
         **COMPARE_FLAGS.given(args),
         judge_options=judge_options,

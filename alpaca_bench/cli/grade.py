@@ -10,12 +10,10 @@ from typing import TYPE_CHECKING, Any
 from rich.markup import escape
 from rich.table import Table
 
-from ..models._base import BackendOptions
 from ..models._openai_batch import BatchOptions
-from .compare import BATCH_FLAGS, JUDGE_BACKEND_FLAGS, JUDGE_FLAGS, batch_options
+from .compare import BATCH_FLAGS, JUDGE_BACKEND_FLAGS, JUDGE_FLAGS, batch_options, judge_backend_options
 from .flags import Flag, FlagTable
 from .options import (
-    BACKEND_FLAGS,
     SPEC_HELP,
     add_dry_run_option,
     add_eval_set_option,
@@ -103,10 +101,9 @@ def settings_from(args: argparse.Namespace) -> GradeSettings:
     from ..judges import JudgeOptions
     from ..settings import GradeSettings
 
-    models = BACKEND_FLAGS.given(args)
-    models.pop("allow_missing", None)
-    grader_backend = BackendOptions(**{**models, **JUDGE_BACKEND_FLAGS.given(args)})
-    options = JudgeOptions(**JUDGE_FLAGS.given(args), backend=grader_backend, batch=batch_options(args))
+    options = JudgeOptions(
+        **JUDGE_FLAGS.given(args), backend=judge_backend_options(args), batch=batch_options(args)
+    )
     return GradeSettings(
         **GRADE_FLAGS.given(args),
         eval_set=load_eval_set(args.eval_set, parse_field_map(args.field_map)),
