@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Literal
 
 from .cache import CallCache, NullCache
-from .errors import InputError, ServiceError
-from .evalsets import EvalSet, load_eval_set
-from .generation import GenerationRun, generate_async
+from .errors import InputError
+from .evalsets import EvalSet, as_eval_set
+from .generation import GenerationRun, generate_into
+from .health import stop_if_unfinished
 from .judges import DEFAULT_JUDGE, Judge, JudgeResult, PairTask, load_judge
 from .models._base import ModelBackend, load_backend
 from .progress import progress_bar
@@ -37,7 +38,6 @@ from .records import (
 )
 from .settings import CompareSettings, StopRule
 from .store import (
-    GenerationStore,
     ResultsRoot,
     RunFolder,
     RunJudge,
@@ -80,10 +80,7 @@ class Comparison:
 
     def __init__(self, settings: CompareSettings, eval_set: EvalSet | None = None):
         self.settings = settings
-        dataset = eval_set or settings.eval_set
-        self.eval_set = (dataset if isinstance(dataset, EvalSet) else load_eval_set(dataset)).head(
-            settings.limit
-        )
+        self.eval_set = as_eval_set(eval_set or settings.eval_set, settings.limit)
         judging = settings.judge_options
         if not settings.use_cache:  # the run's switch turns off every call cache it uses
             judging = replace(judging, use_cache=False)
@@ -95,19 +92,10 @@ class Comparison:
         self.stopped: SequentialStop | None = None
 
     async def generate(self, backend: ModelBackend, spec: str) -> GenerationRun:
-        store = GenerationStore(self.root.model_dir(self.eval_set.name, backend.name))
-        try:
-            return await generate_async(
-                backend,
-                self.eval_set,
-                store,
-                self.settings.generation,
-                self.cache,
-                spec,
-                self.settings.show_progress,
-            )
-        finally:
-            await backend.aclose()
+        settings = self.settings
+        return await generate_into(
+            self.root, backend, self.eval_set, settings.generation, self.cache, spec, settings.show_progress
+        )
 
     async def judge_runs(
         self, baseline: GenerationRun, candidate: GenerationRun, specs: tuple[str, str], started: float
@@ -245,20 +233,16 @@ class Comparison:
             self.stopped = watch.report()
 
     def _check_health(self, summary: ComparisonSummary, run: RunFolder) -> None:
-        """Fail loudly (exit 3) after the summary is written, so nothing is hidden or lost."""
-        budget = self.judge.budget
-        if budget is not None and budget.exhausted:
-            raise ServiceError(
-                f"stopped at the --max-cost limit of ${budget.limit_usd:g} (spent ${budget.spent_usd:.4f}); "
-                f"judgments so far are saved in {run.path}; re-run with a higher --max-cost to finish"
-            )
-        total = max(1, summary.n_judgments)
-        if summary.unscored / total > self.settings.max_unscored_frac:
-            raise ServiceError(
-                f"{summary.unscored} of {total} judgments are unscored (judge answers could not be parsed), "
-                f"more than --max-unscored-frac {self.settings.max_unscored_frac:g}; raw answers are in "
-                f"{run.judgments.path}; the summary was written but should not be trusted"
-            )
+        stop_if_unfinished(
+            self.judge.budget,
+            summary.unscored,
+            summary.n_judgments,
+            self.settings.max_unscored_frac,
+            records="judgments",
+            asker="judge",
+            folder=run.path,
+            log=run.judgments.path,
+        )
 
 
 class _Sequence:

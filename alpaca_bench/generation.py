@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .cache import CallCache
 from .errors import InputError
-from .evalsets import EvalSet, load_eval_set
+from .evalsets import EvalSet, as_eval_set
 from .models._base import BackendOptions, ChatRequest, Completion, ModelBackend, load_backend
 from .models._cached import CachedBackend
 from .progress import progress_bar
@@ -152,6 +152,23 @@ async def generate_async(
     )
 
 
+async def generate_into(
+    root: ResultsRoot,
+    backend: ModelBackend,
+    eval_set: EvalSet,
+    config: GenerationConfig,
+    cache: CallCache,
+    spec: str = "",
+    show_progress: bool = True,
+) -> GenerationRun:
+    """`generate_async` into the model's own folder under `root`; the backend is closed after."""
+    store = GenerationStore(root.model_dir(eval_set.name, backend.name))
+    try:
+        return await generate_async(backend, eval_set, store, config, cache, spec, show_progress)
+    finally:
+        await backend.aclose()
+
+
 def generate(
     model: str,
     eval_set: str | EvalSet = "self-instruct",
@@ -164,23 +181,15 @@ def generate(
     show_progress: bool = True,
 ) -> GenerationRun:
     """Generate `model`'s outputs on an eval set into `<output_dir>/<eval-set>/models/<model>/`."""
-    dataset = eval_set if isinstance(eval_set, EvalSet) else load_eval_set(eval_set)
-    dataset = dataset.head(limit)
+    dataset = as_eval_set(eval_set, limit)
     backend = load_backend(model, options)
-    store = GenerationStore(ResultsRoot(Path(output_dir)).model_dir(dataset.name, backend.name))
-
-    async def run() -> GenerationRun:
-        try:
-            return await generate_async(
-                backend,
-                dataset,
-                store,
-                config or GenerationConfig(),
-                cache or CallCache(),
-                model,
-                show_progress,
-            )
-        finally:
-            await backend.aclose()
-
-    return asyncio.run(run())
+    run = generate_into(
+        ResultsRoot(Path(output_dir)),
+        backend,
+        dataset,
+        config or GenerationConfig(),
+        cache or CallCache(),
+        model,
+        show_progress,
+    )
+    return asyncio.run(run)

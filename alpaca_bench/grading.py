@@ -21,16 +21,17 @@ from pathlib import Path
 import numpy as np
 
 from .cache import CallCache, NullCache
-from .errors import InputError, ServiceError
-from .evalsets import EvalSet, load_eval_set
-from .generation import GenerationRun, generate_async
+from .errors import InputError
+from .evalsets import EvalSet, as_eval_set
+from .generation import GenerationRun, generate_into
+from .health import stop_if_unfinished
 from .judges import Grader, GradeResult, GradeTask, load_grader
 from .models._base import load_backend
 from .progress import progress_bar
 from .provenance import package_versions
 from .records import Generation, Grade, GradeSummary, JudgeIdentity, MeanScore, Prompt, stable_hash
 from .settings import GradeSettings
-from .store import GenerationStore, GradeFolder, GradeManifest, ResultsRoot, RunJudge, RunSide, answer_hash
+from .store import GradeFolder, GradeManifest, ResultsRoot, RunJudge, RunSide, answer_hash
 
 logger = logging.getLogger(__name__)
 
@@ -134,10 +135,7 @@ class Grading:
 
     def __init__(self, settings: GradeSettings, eval_set: EvalSet | None = None):
         self.settings = settings
-        dataset = eval_set or settings.eval_set
-        self.eval_set = (dataset if isinstance(dataset, EvalSet) else load_eval_set(dataset)).head(
-            settings.limit
-        )
+        self.eval_set = as_eval_set(eval_set or settings.eval_set, settings.limit)
         options = settings.judge_options
         if not settings.use_cache:
             options = replace(options, use_cache=False)
@@ -148,20 +146,11 @@ class Grading:
 
     async def run(self, spec: str) -> GradeOutcome:
         started = time.perf_counter()
-        backend = load_backend(spec, replace(self.settings.backend, name=self.settings.model_name))
-        store = GenerationStore(self.root.model_dir(self.eval_set.name, backend.name))
-        try:
-            generated = await generate_async(
-                backend,
-                self.eval_set,
-                store,
-                self.settings.generation,
-                self.cache,
-                spec,
-                self.settings.show_progress,
-            )
-        finally:
-            await backend.aclose()
+        settings = self.settings
+        backend = load_backend(spec, replace(settings.backend, name=settings.model_name))
+        generated = await generate_into(
+            self.root, backend, self.eval_set, settings.generation, self.cache, spec, settings.show_progress
+        )
         try:
             folder = self._open(generated, spec)
             record_to = getattr(self.grader, "record_to", None)  # graders that keep state (batches)
@@ -240,20 +229,16 @@ class Grading:
         return GradeOutcome(summary, folder.path)
 
     def _check_health(self, summary: GradeSummary, folder: GradeFolder) -> None:
-        budget = self.grader.budget
-        if budget is not None and budget.exhausted:
-            raise ServiceError(
-                f"stopped at the --max-cost limit of ${budget.limit_usd:g} (spent ${budget.spent_usd:.4f}); "
-                f"grades so far are saved in {folder.path}; re-run with a higher --max-cost to finish"
-            )
-        total = max(1, summary.n_grades)
-        unscored = len(summary.unscored_grades)
-        if unscored / total > self.settings.max_unscored_frac:
-            raise ServiceError(
-                f"{unscored} of {total} grades are unscored (grader answers could not be parsed), more than "
-                f"--max-unscored-frac {self.settings.max_unscored_frac:g}; raw answers are in "
-                f"{folder.grades.path}; the summary was written but should not be trusted"
-            )
+        stop_if_unfinished(
+            self.grader.budget,
+            len(summary.unscored_grades),
+            summary.n_grades,
+            self.settings.max_unscored_frac,
+            records="grades",
+            asker="grader",
+            folder=folder.path,
+            log=folder.grades.path,
+        )
 
 
 def grade(model: str, settings: GradeSettings | None = None) -> GradeOutcome:

@@ -16,6 +16,10 @@ Rates are fractions in [0, 1]; the text shows them as percentages.
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from .errors import ServiceError
+from .pricing import CostBudget
 from .records import ComparisonSummary
 
 MAX_TRUNCATED_SHARE = 0.10  # warn when more than this share of one side's outputs was cut
@@ -145,3 +149,31 @@ def summary_warnings(summary: ComparisonSummary) -> list[str]:
 def with_warnings(summary: ComparisonSummary) -> ComparisonSummary:
     """`summary` with its warnings filled in."""
     return summary.model_copy(update={"warnings": summary_warnings(summary)})
+
+
+def stop_if_unfinished(
+    budget: CostBudget | None,
+    unscored: int,
+    total: int,
+    max_unscored_frac: float,
+    *,
+    records: str,
+    asker: str,
+    folder: Path,
+    log: Path,
+) -> None:
+    """Fail loudly (exit 3) after a run's summary is written, so nothing is hidden or lost: when
+    it stopped at the spend cap, or too many of its `records` (judgments, grades) are unscored
+    because the `asker`'s (judge's, grader's) answers could not be read."""
+    if budget is not None and budget.exhausted:
+        raise ServiceError(
+            f"stopped at the --max-cost limit of ${budget.limit_usd:g} (spent ${budget.spent_usd:.4f}); "
+            f"{records} so far are saved in {folder}; re-run with a higher --max-cost to finish"
+        )
+    total = max(1, total)
+    if unscored / total > max_unscored_frac:
+        raise ServiceError(
+            f"{unscored} of {total} {records} are unscored ({asker} answers could not be parsed), "
+            f"more than --max-unscored-frac {max_unscored_frac:g}; raw answers are in "
+            f"{log}; the summary was written but should not be trusted"
+        )

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .cache import CallCache, NullCache
-from .models._base import ModelBackend
+from .models._base import ChatRequest, ModelBackend
 from .models._cached import CachedBackend
 from .models._file import FileBackend
 from .pricing import FREE, Price, price_for
@@ -239,6 +239,20 @@ def price_of(backend: ModelBackend) -> Price | None:
     if isinstance(backend, OpenAIBackend):
         return price_for(backend.model, backend.base_url)
     return None
+
+
+def count_requests(requests: Iterable[ChatRequest], cached: CachedBackend) -> tuple[int, int, Usage]:
+    """(calls that would go out, requests the call cache answers, the calls' estimated usage):
+    prompts at about 4 characters a token, answers at `max_tokens` (an upper bound)."""
+    calls = hits = prompt_tokens = completion_tokens = 0
+    for request in requests:
+        if cached.cacheable and cached.cache.get(cached.key_for(request)) is not None:
+            hits += 1
+            continue
+        calls += 1
+        prompt_tokens += tokens_of(request.messages)
+        completion_tokens += request.max_tokens
+    return calls, hits, Usage(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
 
 
 def tokens_of(messages: Sequence[dict[str, str]]) -> int:

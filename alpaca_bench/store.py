@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -32,6 +32,7 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._+=-]+")
 MAX_NAME = 100
 VS = "__vs__"
 GRADES = "grades"
+M = TypeVar("M", bound=BaseModel)
 
 
 logger = logging.getLogger(__name__)
@@ -150,18 +151,15 @@ class RunJudge(BaseModel):
     config_hash: str = ""
 
 
-class RunManifest(BaseModel):
-    """What a comparison run folder holds; enough to find its outputs and re-run it."""
+class _Manifest(BaseModel):
+    """What every results folder's manifest records: the eval set (and where it was loaded
+    from), the judge, the seed and how many prompts; enough to find the outputs and re-run."""
 
     model_config = ConfigDict(extra="allow")
 
-    kind: str = "comparison"
     eval_set: str
-    baseline: RunSide
-    candidate: RunSide
     judge: RunJudge
     seed: int = 0
-    both_orders: bool = False
     eval_set_source: str = ""
     n_prompts: int = 0
     limit: int | None = None
@@ -180,26 +178,29 @@ class RunManifest(BaseModel):
         raise failure
 
 
-class RunFolder:
-    """A comparison run: manifest, append-only judgments, summary."""
+class RunManifest(_Manifest):
+    """What a comparison run folder holds: the two sides, the judge, how pairs were shown."""
+
+    kind: str = "comparison"
+    baseline: RunSide
+    candidate: RunSide
+    both_orders: bool = False
+
+
+class _Folder:
+    """A results folder with a typed manifest of `kind` and a summary: the one read and write
+    path of both files' places and of the manifest."""
+
+    kind = ""
+    label = ""  # how messages name the manifest
 
     def __init__(self, path: Path):
         self.path = path
-        self.judgments = JsonlLog(path / "judgments.jsonl")
 
     @property
     def eval_dir(self) -> Path:
-        return self.path.parent.parent
-
-    def manifest(self) -> RunManifest:
-        try:
-            return RunManifest.model_validate(self.read_manifest())
-        except ValidationError as exc:
-            raise InputError(f"invalid run manifest: {first_error(exc)}", self.manifest_path) from None
-
-    def outputs(self, side: RunSide) -> dict[str, Generation]:
-        """The generations a side of this run was judged on, by prompt id."""
-        return GenerationStore(self.eval_dir / "models" / sanitize_name(side.name)).load(side.config_hash)
+        """`<root>/<eval-set>/` of this folder."""
+        raise NotImplementedError
 
     @property
     def manifest_path(self) -> Path:
@@ -214,13 +215,50 @@ class RunFolder:
             value = json.loads(read_text_strict(self.manifest_path))
         except json.JSONDecodeError as exc:
             raise InputError(f"invalid JSON at line {exc.lineno}: {exc.msg}", self.manifest_path) from None
-        if not isinstance(value, dict) or value.get("kind") != "comparison":
-            raise InputError("not an alpaca-bench run manifest", self.manifest_path)
+        if not isinstance(value, dict) or value.get("kind") != self.kind:
+            raise InputError(f"not an alpaca-bench {self.label} manifest", self.manifest_path)
         return value
 
+    def _typed(self, model: type[M]) -> M:
+        try:
+            return model.model_validate(self.read_manifest())
+        except ValidationError as exc:
+            raise InputError(
+                f"invalid {self.label} manifest: {first_error(exc)}", self.manifest_path
+            ) from None
+
+    def _write(self, manifest: _Manifest) -> None:
+        """The one write path of a manifest (with the provenance of the code that wrote it)."""
+        atomic_write_json(self.manifest_path, {**provenance(), **manifest.model_dump(), "kind": self.kind})
+
+    def generations(self, side: RunSide) -> dict[str, Generation]:
+        """The generations `side` names, by prompt id."""
+        return GenerationStore(self.eval_dir / "models" / sanitize_name(side.name)).load(side.config_hash)
+
+
+class RunFolder(_Folder):
+    """A comparison run: manifest, append-only judgments, summary."""
+
+    kind = "comparison"
+    label = "run"
+
+    def __init__(self, path: Path):
+        super().__init__(path)
+        self.judgments = JsonlLog(path / "judgments.jsonl")
+
+    @property
+    def eval_dir(self) -> Path:
+        return self.path.parent.parent
+
+    def manifest(self) -> RunManifest:
+        return self._typed(RunManifest)
+
+    def outputs(self, side: RunSide) -> dict[str, Generation]:
+        """The generations a side of this run was judged on, by prompt id."""
+        return self.generations(side)
+
     def write_manifest(self, manifest: RunManifest) -> None:
-        """The one write path of a run's manifest (with the provenance of the code that wrote it)."""
-        atomic_write_json(self.manifest_path, {**provenance(), **manifest.model_dump(), "kind": "comparison"})
+        self._write(manifest)
 
     def load_judgments(self) -> list[Judgment]:
         """Every judgment on disk, also of outputs since changed; see `current_judgments`."""
@@ -297,56 +335,36 @@ def answer_hash(generation: Generation, turn: int) -> str:
     return stable_hash(generation.answers[:turn])
 
 
-class GradeManifest(BaseModel):
+class GradeManifest(_Manifest):
     """What a grading folder holds: whose answers, graded by which judge, on which eval set."""
 
-    model_config = ConfigDict(extra="allow")
-
     kind: str = "grades"
-    eval_set: str
     model: RunSide
-    judge: RunJudge
-    seed: int = 0
-    eval_set_source: str = ""
-    n_prompts: int = 0
-    limit: int | None = None
 
 
-class GradeFolder:
+class GradeFolder(_Folder):
     """One model's grades by one judge: manifest, append-only grades, summary."""
 
+    kind = "grades"
+    label = "grades"
+
     def __init__(self, path: Path):
-        self.path = path
+        super().__init__(path)
         self.grades = JsonlLog(path / "grades.jsonl")
 
     @property
-    def manifest_path(self) -> Path:
-        return self.path / "manifest.json"
-
-    @property
-    def summary_path(self) -> Path:
-        return self.path / "summary.json"
+    def eval_dir(self) -> Path:
+        return self.path.parent.parent.parent  # <eval-set>/grades/<model>/<grader>
 
     def write_manifest(self, manifest: GradeManifest) -> None:
-        atomic_write_json(self.manifest_path, {**provenance(), **manifest.model_dump(), "kind": "grades"})
+        self._write(manifest)
 
     def manifest(self) -> GradeManifest:
-        try:
-            value = json.loads(read_text_strict(self.manifest_path))
-        except json.JSONDecodeError as exc:
-            raise InputError(f"invalid JSON at line {exc.lineno}: {exc.msg}", self.manifest_path) from None
-        if not isinstance(value, dict) or value.get("kind") != "grades":
-            raise InputError("not an alpaca-bench grades manifest", self.manifest_path)
-        try:
-            return GradeManifest.model_validate(value)
-        except ValidationError as exc:
-            raise InputError(f"invalid grades manifest: {first_error(exc)}", self.manifest_path) from None
+        return self._typed(GradeManifest)
 
     def outputs(self) -> dict[str, Generation]:
         """The generations these grades are of, by prompt id."""
-        side = self.manifest().model
-        models = self.path.parent.parent.parent / "models"
-        return GenerationStore(models / sanitize_name(side.name)).load(side.config_hash)
+        return self.generations(self.manifest().model)
 
     def add_grade(self, grade: Grade) -> bool:
         return self.grades.append_unique(grade, _grade_key)

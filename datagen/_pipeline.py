@@ -40,7 +40,7 @@ from alpaca_bench.models import (
     load_backend,
     split_spec,
 )
-from alpaca_bench.planning import CallPlan, tokens_of
+from alpaca_bench.planning import CallPlan, count_requests
 from alpaca_bench.pricing import FREE, CostBudget, Price, price_for
 from alpaca_bench.progress import Bar, progress_bar
 from alpaca_bench.records import Usage
@@ -183,22 +183,14 @@ def plan_tasks(
     if state.requests_done >= 3:
         per_request = max(state.kept_by_requests / state.requests_done, 0.5)
     needed = math.ceil(state.remaining / per_request) if state.remaining > 0 else 0
-    calls = cached = prompt_tokens = completion_tokens = 0
-    for number in range(state.next_request, state.next_request + needed):
-        request = _request(state, number)  # exact while the examples come from the seeds alone
-        if wrapped.cache.get(wrapped.key_for(request)) is not None:
-            cached += 1
-            continue
-        calls += 1
-        prompt_tokens += tokens_of(request.messages)
-        completion_tokens += request.max_tokens
-    usage = Usage(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
+    requests = (_request(state, number) for number in range(state.next_request, state.next_request + needed))
+    calls, cached, usage = count_requests(requests, wrapped)  # exact while examples come from the seeds
     return CallPlan(
         stage=f"datagen ({backend.name}, {state.remaining} tasks to go at {per_request:.1f} per request)",
         calls=calls,
         cached=cached,
-        prompt_tokens=prompt_tokens,
-        completion_tokens=completion_tokens,
+        prompt_tokens=usage.prompt_tokens,
+        completion_tokens=usage.completion_tokens,
         cost_usd=price.cost(usage),
         batch_cost_usd=None,
         estimated=True,

@@ -210,23 +210,14 @@ class _Asking:
     def plan(self, tasks: Sequence[Any]) -> JudgePlan:
         """First asks only (a parse retry cannot be foreseen), each rendered exactly as `judge`
         would send it and looked up in the call cache; priced at the sync and the batch price."""
-        from alpaca_bench.planning import tokens_of  # the one token estimate (planning imports judges)
+        from alpaca_bench.planning import count_requests  # (planning imports judges)
 
-        calls = cached = prompt_tokens = completion_tokens = 0
-        for task in tasks:
-            request = self.request(task, 0)
-            if self.backend.cacheable and self.cached.cache.get(self.cached.key_for(request)) is not None:
-                cached += 1
-                continue
-            calls += 1
-            prompt_tokens += tokens_of(request.messages)
-            completion_tokens += request.max_tokens
-        usage = Usage(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
+        calls, cached, usage = count_requests((self.request(task, 0) for task in tasks), self.cached)
         return JudgePlan(
             calls=calls,
             cached=cached,
-            prompt_tokens=prompt_tokens,
-            completion_tokens=completion_tokens,
+            prompt_tokens=usage.prompt_tokens,
+            completion_tokens=usage.completion_tokens,
             cost_usd=self._price(self.spec, self.options.price).cost(usage),
             batch_cost_usd=self._price(self.spec, self.options.price, batch=True).cost(usage),
         )

@@ -102,13 +102,21 @@ class LoadedComparison:
 
 def results_fingerprint(root: Path) -> Fingerprint:
     """(path, mtime_ns, size) of every file the index reads: changes whenever a run does."""
-    patterns = (
-        f"*/*{VS}*/*/manifest.json",
-        f"*/*{VS}*/*/judgments.jsonl",
-        f"*/*{VS}*/*/summary.json",
-        "*/models/*/generations.jsonl",
-        "*/prompts.jsonl",
+    return files_fingerprint(
+        root,
+        (
+            f"*/*{VS}*/*/manifest.json",
+            f"*/*{VS}*/*/judgments.jsonl",
+            f"*/*{VS}*/*/summary.json",
+            "*/models/*/generations.jsonl",
+            "*/prompts.jsonl",
+        ),
     )
+
+
+def files_fingerprint(root: Path, patterns: Sequence[str]) -> Fingerprint:
+    """(path relative to `root`, mtime_ns, size) of every file matching `patterns`, sorted: what
+    a cached view compares to know whether anything it read has changed."""
     entries = []
     for pattern in patterns:
         for path in root.glob(pattern):

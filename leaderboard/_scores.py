@@ -24,7 +24,7 @@ from alpaca_bench.errors import AlpacaBenchError
 from alpaca_bench.records import GradeSummary, MeanScore
 from alpaca_bench.store import GRADES, GradeFolder, ResultsRoot
 
-from ._index import rank_by_intervals
+from ._index import files_fingerprint, rank_by_intervals
 
 logger = logging.getLogger(__name__)
 
@@ -57,15 +57,7 @@ class Scores:
 
 def grades_fingerprint(root: Path) -> GradesFingerprint:
     """(path, mtime_ns, size) of every file the Scores view reads: a new summary shows at once."""
-    entries = []
-    for pattern in (f"*/{GRADES}/*/*/manifest.json", f"*/{GRADES}/*/*/summary.json"):
-        for path in root.glob(pattern):
-            try:
-                stat = path.stat()
-            except OSError:
-                continue
-            entries.append((str(path.relative_to(root)), stat.st_mtime_ns, stat.st_size))
-    return tuple(sorted(entries))
+    return files_fingerprint(root, (f"*/{GRADES}/*/*/manifest.json", f"*/{GRADES}/*/*/summary.json"))
 
 
 def load_scores(root: str | Path) -> Scores:

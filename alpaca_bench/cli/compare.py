@@ -150,16 +150,21 @@ def add_judge_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("judging")
     COMPARE_FLAGS.add(group, CompareSettings(), _JUDGING_FIELDS)
     JUDGE_FLAGS.add(group, JudgeOptions())
-    batch = parser.add_argument_group("batch judging (openai: judges)")
+    add_batch_options(parser, "judge", "run folder")
+    backend = parser.add_argument_group("judge model (default: the same as the models' settings)")
+    JUDGE_BACKEND_FLAGS.add(backend, None)
+
+
+def add_batch_options(parser: argparse.ArgumentParser, who: str, folder: str) -> None:
+    """`--batch` and its flags, for a command whose `who` (judge, grader) keeps state in `folder`."""
+    batch = parser.add_argument_group(f"batch {who}s (openai: {who}s)")
     batch.add_argument(
         "--batch",
         action="store_true",
-        help="send the judge calls through the OpenAI Batch API (half price, answers within 24 h); "
-        "batch ids are kept in the run folder, so a killed or --batch-no-wait run resumes by polling",
+        help=f"send the {who}'s calls through the OpenAI Batch API (half price, answers within 24 h); "
+        f"batch ids are kept in the {folder}, so a killed or --batch-no-wait run resumes by polling",
     )
     BATCH_FLAGS.add(batch, BatchOptions())
-    backend = parser.add_argument_group("judge model (default: the same as the models' settings)")
-    JUDGE_BACKEND_FLAGS.add(backend, None)
 
 
 def add_stop_options(parser: argparse.ArgumentParser) -> None:

@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING, Any
 from rich.markup import escape
 from rich.table import Table
 
-from ..models._openai_batch import BatchOptions
-from .compare import BATCH_FLAGS, JUDGE_BACKEND_FLAGS, JUDGE_FLAGS, batch_options, judge_backend_options
+from .compare import JUDGE_BACKEND_FLAGS, JUDGE_FLAGS, add_batch_options, batch_options, judge_backend_options
 from .flags import Flag, FlagTable
 from .options import (
     SPEC_HELP,
@@ -80,14 +79,7 @@ def register(subparsers: Any) -> None:
     GRADE_FLAGS.add(group, GradeSettings())
     GRADE_TEMPLATE_FLAGS.add(group, JudgeOptions(template=DEFAULT_GRADE_TEMPLATE))
     JUDGE_FLAGS.add(group, JudgeOptions(), _JUDGE_FIELDS)
-    batch = parser.add_argument_group("batch grading (openai: graders)")
-    batch.add_argument(
-        "--batch",
-        action="store_true",
-        help="send the grader's calls through the OpenAI Batch API (half price, answers within 24 h); "
-        "batch ids are kept in the grades folder, so a killed or --batch-no-wait run resumes by polling",
-    )
-    BATCH_FLAGS.add(batch, BatchOptions())
+    add_batch_options(parser, "grader", "grades folder")
     JUDGE_BACKEND_FLAGS.add(parser.add_argument_group("grader model"), None)
     add_generation_options(parser)
     add_service_options(parser)

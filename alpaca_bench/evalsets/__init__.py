@@ -18,6 +18,7 @@ __all__ = [
     "EvalSet",
     "FetchReport",
     "NamedSet",
+    "as_eval_set",
     "available_eval_sets",
     "fetch_data",
     "load_eval_set",
@@ -49,3 +50,9 @@ def load_eval_set(spec: str, field_map: Mapping[str, str] | None = None) -> Eval
         f"unknown eval set {spec!r}; {hint}use one of {', '.join(sorted(known))}, "
         "hf:org/name[:config][:split], or a .json/.jsonl/.csv/.parquet file"
     )
+
+
+def as_eval_set(value: str | EvalSet, limit: int | None = None) -> EvalSet:
+    """An eval set given as a spec (loaded) or already loaded, cut to its first `limit` prompts."""
+    loaded = value if isinstance(value, EvalSet) else load_eval_set(value)
+    return loaded.head(limit)
